@@ -1,0 +1,5 @@
+"""Keras callbacks for generative models."""
+
+from keras_gan_zoo.callbacks.sample_grid import SampleGrid
+
+__all__ = ["SampleGrid"]

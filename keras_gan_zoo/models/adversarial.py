@@ -1,0 +1,478 @@
+"""`AdversarialModel`: the training core every GAN in the zoo stands on.
+
+An architecture supplies two networks and its two loss terms; this base owns the
+rest: both optimizers (paper defaults on a bare `compile()`), mixed-precision loss
+scaling, `d_steps` discriminator updates per generator update, a penalty hook,
+metric trackers, `generate`, `export_generator`, configs, and input checks.
+
+One `train_step` (Goodfellow 2014, algorithm 1, with the fake batch reused):
+
+    for each of the d_steps minibatches x_i of the incoming batch:
+        z ~ p(z);  fake = G(z)
+        update D on  L_D(D(x_i), D(fake)) + penalties
+    update G on L_G(D(fake)), back-propagating through the last fake batch
+
+The generator's forward pass of the last discriminator step is recorded on the
+generator's tape and reused for the generator update (as the PyTorch DCGAN example
+does), instead of running G a second time as the keras.io tutorial does. The
+generator update still sees the freshly updated discriminator.
+
+Distribution: every loss is a per-replica mean divided by `num_replicas_in_sync`,
+so the all-reduced (summed) gradients equal the gradient of the global-batch mean.
+Each replica draws its own latents (the replica id is folded into the seed).
+
+Mixed precision: under `mixed_float16` both optimizers are `LossScaleOptimizer`s;
+if the discriminator's gradients are not finite, its update is skipped and the
+generator's update of the same step is skipped too (its gradients are replaced by
+NaN, which its own loss scaler skips and backs off from). Logits and images are
+float32 at the networks' outputs.
+"""
+
+import os
+import random
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+def _num_replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _replica_id():
+    ctx = tf.distribute.get_replica_context()
+    return 0 if ctx is None else ctx.replica_id_in_sync_group
+
+
+def _is_float16_policy():
+    return keras.mixed_precision.global_policy().compute_dtype == "float16"
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class AdversarialModel(keras.Model):
+    """Base class of adversarial models: a generator, a discriminator, two optimizers.
+
+    Subclasses build the networks, pass them here and implement
+    `discriminator_loss(real_logits, fake_logits)` and `generator_loss(fake_logits)`;
+    optional hooks: `discriminator_penalties`, `after_discriminator_update`,
+    `default_optimizers`.
+
+    Args:
+        generator: `keras.Model` mapping latents (B, latent_dim) to images in [-1, 1].
+        discriminator: `keras.Model` mapping images to logits (B, 1).
+        latent_dim: size of the latent vector.
+        d_steps: discriminator updates per generator update (k in Goodfellow 2014,
+            n_critic in WGAN). The incoming batch is split into `d_steps` minibatches,
+            one per discriminator update, so every update sees fresh data.
+        latent_distribution: `"normal"` (N(0, 1)) or `"uniform"` (U(-1, 1)).
+        seed: integer seed of the training noise (latents); `None` draws one.
+            Stored in the config, so a reloaded model continues the same sequence.
+
+    Reference:
+        Goodfellow et al., Generative Adversarial Networks, arXiv:1406.2661.
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim,
+        d_steps=1,
+        latent_distribution="normal",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}.")
+        if not isinstance(d_steps, int) or d_steps < 1:
+            raise ValueError(f"d_steps must be a positive int; got {d_steps!r}.")
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}; "
+                f"got {latent_distribution!r}."
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.d_steps = d_steps
+        self.latent_distribution = latent_distribution
+        self.seed = int(seed) if seed is not None else random.randrange(2**31 - 1)
+        self.image_shape = tuple(int(d) for d in discriminator.input_shape[1:])
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self._extra_trackers = {}
+        self.generator_optimizer = None
+        self.discriminator_optimizer = None
+        self.built = True
+
+    # ----------------------------------------------------------------- hooks
+    def discriminator_loss(self, real_logits, fake_logits):
+        """Per-replica mean loss of the discriminator. Subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} must define discriminator_loss.")
+
+    def generator_loss(self, fake_logits):
+        """Per-replica mean loss of the generator. Subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} must define generator_loss.")
+
+    def discriminator_penalties(self, real_images, fake_images):
+        """Extra discriminator terms, `{name: weighted per-replica mean}`.
+
+        Each name must have been declared with `add_tracker(name)` in `__init__`; the
+        terms are added to `d_loss` and reported under their own names.
+        """
+        return {}
+
+    def after_discriminator_update(self):
+        """Called after every discriminator update (e.g. WGAN's weight clipping)."""
+        return None
+
+    def default_optimizers(self):
+        """(generator_optimizer, discriminator_optimizer) used by a bare `compile()`.
+
+        The DCGAN paper's Adam(2e-4, beta_1=0.5) unless a model overrides it.
+        """
+        return (
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+            keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+
+    def add_tracker(self, name):
+        """Declares an extra `keras.metrics.Mean` reported by fit under `name`."""
+        if name in ("d_loss", "g_loss") or name in self._extra_trackers:
+            raise ValueError(f"A tracker named {name!r} already exists.")
+        tracker = keras.metrics.Mean(name=name)
+        self._extra_trackers[name] = tracker
+        return tracker
+
+    # --------------------------------------------------------------- compile
+    def compile(
+        self,
+        generator_optimizer=None,
+        discriminator_optimizer=None,
+        **kwargs,
+    ):
+        """Configures training; with no arguments, the paper's optimizers.
+
+        Args:
+            generator_optimizer: optimizer instance, name or config for G.
+            discriminator_optimizer: the same for D.
+            **kwargs: `keras.Model.compile` arguments that apply here
+                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
+        """
+        for key in ("optimizer", "loss", "metrics", "loss_weights"):
+            if key in kwargs:
+                raise TypeError(
+                    f"{type(self).__name__}.compile() takes generator_optimizer= and "
+                    f"discriminator_optimizer=; its losses are part of the model, "
+                    f"got {key}=."
+                )
+        default_g, default_d = self.default_optimizers()
+        g_opt = keras.optimizers.get(generator_optimizer) if generator_optimizer else default_g
+        d_opt = (
+            keras.optimizers.get(discriminator_optimizer)
+            if discriminator_optimizer
+            else default_d
+        )
+        if g_opt is d_opt:
+            raise ValueError("The generator and discriminator need two optimizer instances.")
+        if _is_float16_policy():
+            g_opt, d_opt = (
+                opt
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt, name=f"{prefix}_loss_scale")
+                for opt, prefix in ((g_opt, "generator"), (d_opt, "discriminator"))
+            )
+        self.generator_optimizer = g_opt
+        self.discriminator_optimizer = d_opt
+        super().compile(optimizer=None, **kwargs)
+        self._zoo_compile_kwargs = {
+            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
+        }
+        # Create the optimizer slots now, in the strategy scope compile() runs in;
+        # built lazily inside a replica's train_step they would not be mirrored.
+        self.build_optimizers()
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or self.generator_optimizer is None:
+            return {}
+        return {
+            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
+            "discriminator_optimizer": keras.optimizers.serialize(
+                self.discriminator_optimizer
+            ),
+            **self._zoo_compile_kwargs,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        g_opt = keras.optimizers.deserialize(config.pop("generator_optimizer"))
+        d_opt = keras.optimizers.deserialize(config.pop("discriminator_optimizer"))
+        self.compile(generator_optimizer=g_opt, discriminator_optimizer=d_opt, **config)
+
+    def build_optimizers(self):
+        """Creates both optimizers' variables (needed before loading their state)."""
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        return {
+            "name": self.name,
+            "latent_dim": self.latent_dim,
+            "d_steps": self.d_steps,
+            "latent_distribution": self.latent_distribution,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # --------------------------------------------------------------- metrics
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, *self._extra_trackers.values()]
+
+    # ------------------------------------------------------------------ call
+    def call(self, latents, training=False):
+        return self.generator(latents, training=training)
+
+    # ---------------------------------------------------------------- inputs
+    def _check_images(self, images, where):
+        """Static checks of a batch of images: rank, size, channels, float dtype."""
+        dtype = tf.as_dtype(images.dtype)
+        if not dtype.is_floating:
+            raise ValueError(
+                f"{where}: expected float images in [-1, 1]; got dtype {dtype.name}. "
+                "Scale uint8 pixels with `x / 127.5 - 1` (keras_gan_zoo.datasets does)."
+            )
+        shape = tuple(images.shape)
+        if len(shape) != 4 or tuple(shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"{where}: expected images of shape (batch, "
+                f"{', '.join(map(str, self.image_shape))}) for {type(self).__name__}"
+                f"(image_shape={self.image_shape}); got shape {shape}."
+            )
+
+    def unpack_batch(self, data):
+        """Splits a fit batch into `(images, latents)`.
+
+        Accepted: `images`, `(images,)`, `(images, labels)` (labels are ignored by
+        unconditional models), or a dict with `"images"` and optionally `"latents"`
+        of shape (batch, latent_dim), which fixes the training noise instead of
+        sampling it (reproducible debugging; the distribution tests use it).
+        """
+        if isinstance(data, dict):
+            unknown = set(data) - {"images", "labels", "latents"}
+            if "images" not in data or unknown:
+                raise ValueError(
+                    "A dict batch needs the key 'images' (optional: 'labels', 'latents'); "
+                    f"got keys {sorted(data)}."
+                )
+            return data["images"], data.get("latents")
+        if isinstance(data, (tuple, list)):
+            if not data:
+                raise ValueError("Got an empty batch.")
+            return data[0], None
+        return data, None
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking what comes in (shape, dtype, range)."""
+        if self.generator_optimizer is None:
+            raise RuntimeError(
+                f"Call {type(self).__name__}.compile() before fit() "
+                "(with no arguments for the paper's optimizers)."
+            )
+        if isinstance(x, np.ndarray):
+            self._check_images(x, "fit")
+            lo, hi = float(np.min(x)), float(np.max(x))
+            if lo < -1.001 or hi > 1.001:
+                raise ValueError(
+                    f"fit: expected images in [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]. "
+                    "Scale uint8 pixels with `x / 127.5 - 1`."
+                )
+        elif isinstance(x, tf.data.Dataset):
+            spec, _ = self.unpack_batch(x.element_spec)
+            self._check_images(spec, "fit(dataset)")
+        return super().fit(x, y, *args, **kwargs)
+
+    # ------------------------------------------------------------ sampling
+    def sample_latent(self, batch_size, draw=0):
+        """Latents for training: stateless, seeded by (seed, replica, draw, step).
+
+        The step is the discriminator optimizer's iteration count, which is saved
+        with the model, so a resumed run draws exactly what an uninterrupted run
+        would have drawn.
+        """
+        step = tf.cast(self.discriminator_optimizer.iterations, "int64")
+        stream = (self.seed * 1009 + tf.cast(_replica_id(), "int64")) * 101 + draw
+        seed = tf.stack([stream, step])
+        shape = tf.stack([batch_size, self.latent_dim])
+        if self.latent_distribution == "uniform":
+            return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
+        return tf.random.stateless_normal(shape, seed)
+
+    def _latents_numpy(self, n, seed):
+        rng = np.random.default_rng(seed)
+        if self.latent_distribution == "uniform":
+            return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype("float32")
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+
+    def generate(self, n, seed=None, latents=None, batch_size=256):
+        """Samples `n` images in [-1, 1] as a float32 numpy array.
+
+        Args:
+            n: number of images.
+            seed: integer seed of the latents; the same seed gives the same images.
+            latents: explicit latents of shape (n, latent_dim) instead of a seed.
+            batch_size: images per generator call.
+
+        Example:
+            >>> images = model.generate(64, seed=0)   # (64, H, W, C)
+        """
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive int; got {n!r}.")
+        if latents is None:
+            latents = self._latents_numpy(int(n), seed)
+        latents = np.asarray(latents, dtype="float32")
+        if latents.shape != (n, self.latent_dim):
+            raise ValueError(
+                f"latents must have shape ({n}, {self.latent_dim}); got {latents.shape}."
+            )
+        chunks = [
+            keras.ops.convert_to_numpy(
+                keras.ops.cast(self.generator(latents[i : i + batch_size], training=False),
+                               "float32")
+            )
+            for i in range(0, n, batch_size)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    # ------------------------------------------------------------- training
+    def _scaled(self, optimizer, loss):
+        """Global-batch scaling for tf.distribute, then the loss scale (fp16)."""
+        return optimizer.scale_loss(loss / _num_replicas())
+
+    def _discriminator_update(self, real_images, fake_images):
+        d_net, d_opt = self.discriminator, self.discriminator_optimizer
+        fake_images = tf.stop_gradient(fake_images)
+        with tf.GradientTape() as tape:
+            real_logits = d_net(real_images, training=True)
+            fake_logits = d_net(fake_images, training=True)
+            adversarial = self.discriminator_loss(real_logits, fake_logits)
+            penalties = self.discriminator_penalties(real_images, fake_images)
+            d_loss = tf.add_n([adversarial, *penalties.values()])
+            scaled = self._scaled(d_opt, d_loss)
+        grads = tape.gradient(scaled, d_net.trainable_variables)
+        finite = tf.reduce_all(
+            [tf.reduce_all(tf.math.is_finite(g)) for g in grads if g is not None]
+        )
+        d_opt.apply(grads, d_net.trainable_variables)
+        self.after_discriminator_update()
+        return d_loss, penalties, finite
+
+    def train_step(self, data):
+        real, given_latents = self.unpack_batch(data)
+        self._check_images(real, "train_step")
+        if given_latents is not None and tuple(given_latents.shape[1:]) != (self.latent_dim,):
+            raise ValueError(
+                f"latents must have shape (batch, {self.latent_dim}); "
+                f"got {tuple(given_latents.shape)}."
+            )
+        real = tf.cast(real, self.discriminator.compute_dtype)
+        k = self.d_steps
+        per_step = tf.shape(real)[0] // k if k > 1 else tf.shape(real)[0]
+        g_net, g_opt = self.generator, self.generator_optimizer
+
+        all_finite = tf.constant(True)
+        d_losses = []
+        penalty_totals = {}
+        with tf.GradientTape() as g_tape:
+            for i in range(k):
+                chunk = slice(i * per_step, (i + 1) * per_step)
+                real_i = real[chunk] if k > 1 else real
+                if given_latents is None:
+                    latents = self.sample_latent(per_step, draw=i)
+                else:
+                    latents = tf.cast(given_latents[chunk] if k > 1 else given_latents,
+                                      "float32")
+                if i < k - 1:
+                    with g_tape.stop_recording():
+                        fake = g_net(latents, training=True)
+                else:
+                    fake = g_net(latents, training=True)
+                with g_tape.stop_recording():
+                    d_loss, penalties, finite = self._discriminator_update(real_i, fake)
+                all_finite = tf.logical_and(all_finite, finite)
+                d_losses.append(d_loss)
+                for name, value in penalties.items():
+                    penalty_totals[name] = penalty_totals.get(name, 0.0) + value / k
+            fake_logits = self.discriminator(fake, training=True)
+            g_loss = self.generator_loss(fake_logits)
+            scaled = self._scaled(g_opt, g_loss)
+        g_grads = g_tape.gradient(scaled, g_net.trainable_variables)
+        if isinstance(g_opt, keras.optimizers.LossScaleOptimizer):
+            # Skip G's update when D's was skipped: NaN gradients make G's own loss
+            # scaler skip this step (and back off its scale, conservatively).
+            g_grads = [
+                None if g is None else tf.where(all_finite, g, tf.cast(float("nan"), g.dtype))
+                for g in g_grads
+            ]
+        g_opt.apply(g_grads, g_net.trainable_variables)
+
+        self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
+        self.g_loss_tracker.update_state(g_loss)
+        for name, value in penalty_totals.items():
+            self._extra_trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    # --------------------------------------------------------------- export
+    def export_generator(self, path):
+        """Writes the generator as a TF SavedModel with a `serve(z)` signature.
+
+        The SavedModel needs nothing from keras_gan_zoo (nor Keras) to load:
+        `tf.saved_model.load(path).serve(z)` returns float32 images in [-1, 1].
+        The directory is written next to `path` and moved into place at the end,
+        so an interrupted export never leaves a half-written model at `path`.
+
+        Args:
+            path: target directory (replaced if it exists).
+
+        Example:
+            >>> model.export_generator("dcgan_generator")
+            >>> g = tf.saved_model.load("dcgan_generator")
+            >>> images = g.serve(tf.random.normal([16, 100]))
+        """
+        path = os.path.abspath(os.fspath(path))
+        parent = os.path.dirname(path)
+        os.makedirs(parent, exist_ok=True)
+        generator = self.generator
+
+        def serve(latents):
+            return tf.cast(generator(latents, training=False), tf.float32)
+
+        archive = keras.export.ExportArchive()
+        archive.track(generator)
+        archive.add_endpoint(
+            "serve",
+            serve,
+            input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")],
+        )
+        staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
+        try:
+            target = os.path.join(staging, "model")
+            archive.write_out(target, verbose=False)
+            old = None
+            if os.path.exists(path):
+                old = os.path.join(staging, "old")
+                os.replace(path, old)
+            os.replace(target, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return path

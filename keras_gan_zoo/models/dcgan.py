@@ -1,0 +1,168 @@
+"""DCGAN: deep convolutional GAN (Radford, Metz & Chintala 2015).
+
+Faithful to the paper: strided (transposed) convolutions instead of pooling, batch
+norm in both networks except the generator's output and the discriminator's input
+layer, ReLU in G with tanh output, LeakyReLU(0.2) in D, weights ~ N(0, 0.02),
+Adam(2e-4, beta_1=0.5), non-saturating loss.
+
+Sizes: any square image whose side halves to a small base (the 4x4 of the paper,
+or 7x7 for 28x28 MNIST-sized images): 16, 28, 32, 48, 64, 128, ... Gray or colour.
+
+Differences from the paper, on purpose:
+- latents ~ N(0, 1) instead of U(-1, 1) (`latent_distribution="uniform"` restores it);
+- batch norm is synchronized across replicas (`keras.layers.BatchNormalization(
+  synchronized=True)`): on one device it is ordinary batch norm, under
+  `tf.distribute` it normalizes over the global batch, so training on N replicas
+  is the same computation as training on one device.
+"""
+
+import keras
+
+from keras_gan_zoo import losses
+from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.registry import register_model
+
+
+def _stages(side):
+    """Number of stride-2 stages and the base side for an image side length."""
+    stages = 0
+    while side % 2 == 0 and side // 2 >= 4:
+        side //= 2
+        stages += 1
+    return stages, side
+
+
+def _check_image_shape(image_shape):
+    if (
+        not isinstance(image_shape, (tuple, list))
+        or len(image_shape) != 3
+        or not all(isinstance(d, int) and d > 0 for d in image_shape)
+    ):
+        raise ValueError(
+            f"image_shape must be (height, width, channels) positive ints; got {image_shape!r}."
+        )
+    height, width, channels = image_shape
+    if height != width:
+        raise ValueError(f"DCGAN needs square images; got {height}x{width}.")
+    stages, base = _stages(height)
+    if stages < 1:
+        raise ValueError(
+            f"DCGAN needs an image side that halves at least once to >= 4 "
+            f"(e.g. 16, 28, 32, 64); got {height}."
+        )
+    return stages, base, channels
+
+
+def _init():
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _batch_norm(name):
+    return keras.layers.BatchNormalization(
+        momentum=0.9,
+        epsilon=1e-5,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+        synchronized=True,
+        name=name,
+    )
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64):
+    """DCGAN generator: project and reshape, then stride-2 transposed convolutions.
+
+    Args:
+        latent_dim: size of z.
+        image_shape: (side, side, channels).
+        base_filters: channels of the last hidden stage (ngf); doubles per stage
+            towards the input, as in the paper (1024 at 4x4 for 64x64, ngf=128).
+    """
+    stages, base, channels = _check_image_shape(image_shape)
+    width = base_filters * 2 ** (stages - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(base * base * width, use_bias=False, kernel_initializer=_init(),
+                           name="project")(z)
+    x = _batch_norm("project_bn")(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.Reshape((base, base, width))(x)
+    for stage in range(1, stages):
+        width //= 2
+        x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
+                                         kernel_initializer=_init(), name=f"up{stage}")(x)
+        x = _batch_norm(f"up{stage}_bn")(x)
+        x = keras.layers.ReLU()(x)
+    x = keras.layers.Conv2DTranspose(channels, 4, 2, padding="same",
+                                     kernel_initializer=_init(), name="to_image")(x)
+    images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    return keras.Model(z, images, name="generator")
+
+
+def dcgan_discriminator(image_shape, base_filters=64):
+    """DCGAN discriminator: stride-2 convolutions, LeakyReLU(0.2), one logit.
+
+    Args:
+        image_shape: (side, side, channels).
+        base_filters: channels of the first convolution (ndf), doubling per stage.
+    """
+    stages, _, _ = _check_image_shape(image_shape)
+    images = keras.Input(tuple(image_shape), name="images")
+    x = images
+    width = base_filters
+    for stage in range(stages):
+        x = keras.layers.Conv2D(width, 4, 2, padding="same", use_bias=stage == 0,
+                                kernel_initializer=_init(), name=f"down{stage}")(x)
+        if stage > 0:
+            x = _batch_norm(f"down{stage}_bn")(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+        width *= 2
+    x = keras.layers.Flatten()(x)
+    logits = keras.layers.Dense(1, kernel_initializer=_init(), dtype="float32",
+                                name="logit")(x)
+    return keras.Model(images, logits, name="discriminator")
+
+
+@register_model("dcgan", tiny=dict(image_shape=(16, 16, 1), base_filters=4, latent_dim=8))
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class DCGAN(AdversarialModel):
+    """Deep convolutional GAN.
+
+    Args:
+        latent_dim: size of z (100 in the paper).
+        image_shape: (side, side, channels); 28x28x1 for (Fashion-)MNIST, 64x64x3
+            for the paper's LSUN / faces.
+        base_filters: ngf = ndf (64 in common implementations; the paper's 64x64
+            generator corresponds to 128).
+        **kwargs: `AdversarialModel` arguments (`d_steps`, `latent_distribution`,
+            `seed`, `name`).
+
+    Example:
+        >>> model = keras_gan_zoo.create_model("dcgan", image_shape=(28, 28, 1))
+        >>> model.compile()
+        >>> model.fit(keras_gan_zoo.datasets.load("fashion_mnist"), epochs=10)
+
+    Reference:
+        Radford et al., Unsupervised Representation Learning with Deep Convolutional
+        Generative Adversarial Networks, arXiv:1511.06434.
+    """
+
+    def __init__(self, latent_dim=100, image_shape=(64, 64, 3), base_filters=64, **kwargs):
+        image_shape = tuple(image_shape)
+        super().__init__(
+            generator=dcgan_generator(latent_dim, image_shape, base_filters),
+            discriminator=dcgan_discriminator(image_shape, base_filters),
+            latent_dim=latent_dim,
+            **kwargs,
+        )
+        self.base_filters = base_filters
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return losses.nonsaturating_d_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return losses.nonsaturating_g_loss(fake_logits)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": list(self.image_shape),
+            "base_filters": self.base_filters,
+        }

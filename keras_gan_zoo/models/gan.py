@@ -1,0 +1,181 @@
+"""GAN: the original multilayer-perceptron GAN (Goodfellow et al. 2014).
+
+Follows the paper's MNIST model (its released pylearn2 configuration): a generator
+of two 1200-unit ReLU layers, a discriminator of two 240-unit maxout layers (5
+pieces) with dropout (0.2 on the input, 0.5 on hidden layers), latents U(-1, 1) of
+size 100, and SGD with momentum 0.5 at a learning rate of 0.1 decayed by a factor
+1.000004 per step.
+
+Differences from the paper, on purpose:
+- the generator ends in tanh (images in [-1, 1], the zoo's convention) instead of a
+  sigmoid;
+- the non-saturating generator loss -log D(G(z)) is the default, as the paper
+  recommends in practice (section 3); `loss="minimax"` trains on the minimax
+  objective log(1 - D(G(z))) of equation 1 exactly;
+- momentum stays at 0.5 (the paper raises it to 0.7 over training).
+"""
+
+import math
+
+import keras
+
+from keras_gan_zoo import losses
+from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.registry import register_model
+
+GAN_LOSSES = ("nonsaturating", "minimax")
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class Maxout(keras.layers.Layer):
+    """Maxout unit (Goodfellow et al. 2013, arXiv:1302.4389): max over `pieces`
+    affine maps of the input.
+
+    Args:
+        units: output size.
+        pieces: affine pieces per unit.
+    """
+
+    def __init__(self, units, pieces, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.pieces = pieces
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.dense = keras.layers.Dense(units * pieces, kernel_initializer=self.kernel_initializer,
+                                        dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+
+    def call(self, inputs):
+        x = self.dense(inputs)
+        x = keras.ops.reshape(x, (-1, self.units, self.pieces))
+        return keras.ops.max(x, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "pieces": self.pieces,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }
+
+
+def gan_generator(latent_dim, image_shape, hidden_units=1200):
+    """Two ReLU layers of `hidden_units`, tanh output reshaped to `image_shape`."""
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(hidden_units, activation="relu", name="hidden1")(z)
+    x = keras.layers.Dense(hidden_units, activation="relu", name="hidden2")(x)
+    x = keras.layers.Dense(math.prod(image_shape), name="to_pixels")(x)
+    x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    images = keras.layers.Reshape(image_shape, dtype="float32")(x)
+    return keras.Model(z, images, name="generator")
+
+
+def gan_discriminator(image_shape, hidden_units=240, pieces=5, dropout=0.5,
+                      input_dropout=0.2):
+    """Two maxout layers with dropout and one logit."""
+    images = keras.Input(image_shape, name="images")
+    x = keras.layers.Flatten()(images)
+    if input_dropout:
+        x = keras.layers.Dropout(input_dropout)(x)
+    for i in (1, 2):
+        x = Maxout(hidden_units, pieces, name=f"maxout{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logit")(x)
+    return keras.Model(images, logits, name="discriminator")
+
+
+@register_model(
+    "gan",
+    tiny=dict(image_shape=(16, 16, 1), latent_dim=8, g_hidden_units=32, d_hidden_units=16,
+              pieces=2, dropout=0.0, input_dropout=0.0),
+)
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class GAN(AdversarialModel):
+    """The original GAN with MLP generator and maxout discriminator.
+
+    Args:
+        latent_dim: size of z (100).
+        image_shape: (height, width, channels), e.g. (28, 28, 1).
+        g_hidden_units: units of the generator's two ReLU layers (1200).
+        d_hidden_units: units of the discriminator's two maxout layers (240).
+        pieces: maxout pieces (5).
+        dropout: dropout rate after each maxout layer (0.5).
+        input_dropout: dropout rate on the discriminator's input (0.2).
+        loss: `"nonsaturating"` (default) or `"minimax"` (equation 1 of the paper).
+        **kwargs: `AdversarialModel` arguments (`d_steps`, `latent_distribution`, `seed`).
+
+    Example:
+        >>> model = keras_gan_zoo.create_model("gan", image_shape=(28, 28, 1))
+        >>> model.compile()   # SGD(0.1, momentum=0.5) with the paper's decay
+
+    Reference:
+        Goodfellow et al., Generative Adversarial Networks, arXiv:1406.2661.
+    """
+
+    def __init__(
+        self,
+        latent_dim=100,
+        image_shape=(28, 28, 1),
+        g_hidden_units=1200,
+        d_hidden_units=240,
+        pieces=5,
+        dropout=0.5,
+        input_dropout=0.2,
+        loss="nonsaturating",
+        latent_distribution="uniform",
+        **kwargs,
+    ):
+        if loss not in GAN_LOSSES:
+            raise ValueError(f"loss must be one of {GAN_LOSSES}; got {loss!r}.")
+        image_shape = tuple(image_shape)
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape}.")
+        super().__init__(
+            generator=gan_generator(latent_dim, image_shape, g_hidden_units),
+            discriminator=gan_discriminator(image_shape, d_hidden_units, pieces, dropout,
+                                            input_dropout),
+            latent_dim=latent_dim,
+            latent_distribution=latent_distribution,
+            **kwargs,
+        )
+        self.g_hidden_units = g_hidden_units
+        self.d_hidden_units = d_hidden_units
+        self.pieces = pieces
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.loss_name = loss
+
+    def default_optimizers(self):
+        def sgd():
+            schedule = keras.optimizers.schedules.ExponentialDecay(
+                0.1, decay_steps=1, decay_rate=1 / 1.000004
+            )
+            return keras.optimizers.SGD(schedule, momentum=0.5)
+
+        return sgd(), sgd()
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return losses.minimax_d_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        if self.loss_name == "minimax":
+            return losses.minimax_g_loss(fake_logits)
+        return losses.nonsaturating_g_loss(fake_logits)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": list(self.image_shape),
+            "g_hidden_units": self.g_hidden_units,
+            "d_hidden_units": self.d_hidden_units,
+            "pieces": self.pieces,
+            "dropout": self.dropout,
+            "input_dropout": self.input_dropout,
+            "loss": self.loss_name,
+        }

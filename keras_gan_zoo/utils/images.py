@@ -1,0 +1,313 @@
+"""Image helpers: [-1, 1] floats -> uint8, sample grids, atomic PNG writes.
+
+These helpers are backend-free (numpy + PIL); tensors of any backend are
+accepted wherever a batch of images is expected.
+"""
+
+import io
+import math
+import os
+import tempfile
+
+import numpy as np
+
+__all__ = [
+    "atomic_write_bytes",
+    "make_grid",
+    "save_grid",
+    "save_png",
+    "to_uint8",
+]
+
+
+def _as_numpy(images):
+    """Returns `images` (numpy array, tensor or nested list) as a numpy array."""
+    if isinstance(images, np.ndarray):
+        return images
+    if hasattr(images, "numpy"):  # eager tf.Tensor / tf.Variable
+        return np.asarray(images.numpy())
+    return np.asarray(images)
+
+
+def _is_float_dtype(dtype):
+    # numpy floats have kind "f"; ml_dtypes (bfloat16, float8_*) have kind "V".
+    return dtype.kind == "f" or (dtype.kind == "V" and "float" in dtype.name)
+
+
+def to_uint8(images):
+    """Maps float images in [-1, 1] to uint8 in [0, 255].
+
+    The mapping is `floor((x + 1) * 127.5 + 0.5)` (round half up), so
+    -1 -> 0, 0 -> 128 and 1 -> 255. Values outside [-1, 1] are clipped;
+    NaN maps to 0 and +/-inf to 255/0, so a diverged model still yields an
+    image. uint8 input is returned unchanged (as a copy).
+
+    Args:
+        images: numpy array or tensor of shape (H, W), (H, W, C) or
+            (N, H, W, C), any float dtype (float16/32/64, bfloat16).
+
+    Returns:
+        A uint8 numpy array of the same shape.
+
+    Raises:
+        ValueError: for a rank other than 2, 3 or 4, or a non-float dtype.
+
+    Example:
+        >>> to_uint8(np.array([[-1.0, 0.0, 1.0]]))
+        array([[  0, 128, 255]], dtype=uint8)
+    """
+    array = _as_numpy(images)
+    if array.ndim not in (2, 3, 4):
+        raise ValueError(
+            "to_uint8 expects images of rank 2 (H, W), 3 (H, W, C) or "
+            f"4 (N, H, W, C); got rank {array.ndim} with shape {array.shape}."
+        )
+    if array.dtype == np.uint8:
+        return array.copy()
+    if not _is_float_dtype(array.dtype):
+        raise ValueError(
+            "to_uint8 expects float images in [-1, 1] (or uint8 images); "
+            f"got dtype {array.dtype}."
+        )
+    array = array.astype(np.float32)
+    array = np.nan_to_num(array, nan=-1.0, posinf=1.0, neginf=-1.0)
+    array = np.floor((np.clip(array, -1.0, 1.0) + 1.0) * 127.5 + 0.5)
+    return np.clip(array, 0, 255).astype(np.uint8)
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"`{name}` must be an int >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be >= {minimum}; got {value}.")
+    return int(value)
+
+
+def make_grid(images, nrow=None, padding=2, pad_value=255):
+    """Tiles a batch of images into one uint8 image.
+
+    The layout follows `torchvision.utils.make_grid`: `nrow` images per row,
+    `padding` pixels of `pad_value` between tiles and around the border,
+    empty cells of the last row filled with `pad_value`. The grid has shape
+    `(rows * (H + padding) + padding, cols * (W + padding) + padding, C)`
+    with `cols = min(nrow, N)` and `rows = ceil(N / cols)`.
+
+    Args:
+        images: batch of shape (N, H, W, C), C in {1, 3}, float values in
+            [-1, 1] (numpy or tensor, any float dtype) or already uint8.
+        nrow: images per row; defaults to `ceil(sqrt(N))`.
+        padding: pixels between tiles and around the border (>= 0).
+        pad_value: uint8 value (0-255) of the padding pixels.
+
+    Returns:
+        A uint8 numpy array of shape (grid_H, grid_W, C); grayscale input
+        stays one channel.
+
+    Raises:
+        ValueError: for rank != 4, channels not in {1, 3}, an empty batch,
+            or invalid `nrow` / `padding` / `pad_value`.
+
+    Example:
+        >>> grid = make_grid(np.zeros((10, 28, 28, 1)), nrow=5)
+        >>> grid.shape
+        (62, 152, 1)
+    """
+    array = _as_numpy(images)
+    if array.ndim != 4:
+        raise ValueError(
+            "make_grid expects a batch of shape (N, H, W, C); got rank "
+            f"{array.ndim} with shape {array.shape}."
+        )
+    n, h, w, c = array.shape
+    if c not in (1, 3):
+        raise ValueError(
+            "make_grid expects 1 (grayscale) or 3 (RGB) channels; got "
+            f"{c} channels in shape {array.shape}."
+        )
+    if n == 0:
+        raise ValueError(
+            f"make_grid got an empty batch (shape {array.shape}); "
+            "expected at least one image."
+        )
+    if nrow is None:
+        nrow = math.ceil(math.sqrt(n))
+    nrow = _check_int("nrow", nrow, 1)
+    padding = _check_int("padding", padding, 0)
+    pad_value = _check_int("pad_value", pad_value, 0)
+    if pad_value > 255:
+        raise ValueError(f"`pad_value` must be in [0, 255]; got {pad_value}.")
+
+    tiles = to_uint8(array)
+    cols = min(nrow, n)
+    rows = math.ceil(n / cols)
+    grid = np.full(
+        (rows * (h + padding) + padding, cols * (w + padding) + padding, c),
+        pad_value,
+        dtype=np.uint8,
+    )
+    for i in range(n):
+        row, col = divmod(i, cols)
+        top = padding + row * (h + padding)
+        left = padding + col * (w + padding)
+        grid[top : top + h, left : left + w] = tiles[i]
+    return grid
+
+
+def _current_umask():
+    """Returns the process umask without changing it when /proc allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path, data):
+    """Writes `data` to `path` atomically.
+
+    The bytes go to a temporary file in the same directory, which is flushed,
+    fsync'ed and renamed over `path` with `os.replace`; readers see either the
+    old file or the complete new one, never a partial write. Parent
+    directories are created. On any error the temporary file is removed and
+    an existing `path` is left untouched. The new file gets the mode of the
+    file it replaces, or `0o666 & ~umask` for a new file.
+
+    Args:
+        path: destination file path (str or os.PathLike).
+        data: the bytes to write (bytes, bytearray or memoryview).
+
+    Returns:
+        The destination path as a str.
+
+    Example:
+        >>> atomic_write_bytes("out/weights.bin", b"...")
+        'out/weights.bin'
+    """
+    path = os.fspath(path)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"atomic_write_bytes expects bytes; got {type(data).__name__}."
+        )
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_current_umask()
+
+    fd, tmp_path = tempfile.mkstemp(
+        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp_path, mode)
+        os.replace(tmp_path, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_path)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+    return path
+
+
+def _fsync_directory(directory):
+    """Persists a rename on POSIX; a no-op where directories can't be opened."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _to_image_array(array_or_images):
+    """Returns a uint8 (H, W, C) array with C in {1, 3} ready for PNG."""
+    array = _as_numpy(array_or_images)
+    if array.ndim == 4:
+        return make_grid(array)
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.ndim != 3:
+        raise ValueError(
+            "save_png expects a uint8 image (H, W, C), a float image "
+            "(H, W, C) in [-1, 1] or a batch (N, H, W, C); got rank "
+            f"{array.ndim} with shape {array.shape}."
+        )
+    if array.shape[-1] not in (1, 3):
+        raise ValueError(
+            "save_png expects 1 (grayscale) or 3 (RGB) channels; got "
+            f"{array.shape[-1]} channels in shape {array.shape}."
+        )
+    if 0 in array.shape:
+        raise ValueError(f"save_png got an empty image of shape {array.shape}.")
+    return to_uint8(array)
+
+
+def save_png(array_or_images, path):
+    """Writes an image or a batch of images to a PNG file, atomically.
+
+    Args:
+        array_or_images: a uint8 image of shape (H, W, C) or (H, W) (e.g.
+            from `make_grid`), a float image (H, W, C) in [-1, 1], or a batch
+            (N, H, W, C) which is tiled with `make_grid` defaults. C in {1, 3};
+            one channel is saved as grayscale (PIL mode "L").
+        path: destination (str or os.PathLike); parent directories are
+            created. The file is written via `atomic_write_bytes`.
+
+    Returns:
+        The destination path as a str.
+
+    Raises:
+        ValueError: for a bad shape, channel count or dtype.
+
+    Example:
+        >>> save_png(model.generate(16, seed=0), "samples/grid.png")
+        'samples/grid.png'
+    """
+    from PIL import Image
+
+    image = _to_image_array(array_or_images)
+    if image.shape[-1] == 1:
+        pil_image = Image.fromarray(np.ascontiguousarray(image[..., 0]))  # "L"
+    else:
+        pil_image = Image.fromarray(np.ascontiguousarray(image))  # "RGB"
+    buffer = io.BytesIO()
+    pil_image.save(buffer, format="PNG")
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_grid(images, path, nrow=None, padding=2, pad_value=255):
+    """Tiles a batch with `make_grid` and writes it with `save_png`.
+
+    Args:
+        images: batch (N, H, W, C), C in {1, 3}, values in [-1, 1].
+        path: destination PNG path; parent directories are created.
+        nrow: images per row; defaults to `ceil(sqrt(N))`.
+        padding: pixels between tiles and around the border.
+        pad_value: uint8 value of the padding pixels.
+
+    Returns:
+        The destination path as a str.
+
+    Example:
+        >>> save_grid(model.generate(64, seed=0), "samples/final.png", nrow=8)
+        'samples/final.png'
+    """
+    grid = make_grid(images, nrow=nrow, padding=padding, pad_value=pad_value)
+    return save_png(grid, path)

@@ -1,0 +1,230 @@
+"""The contract every registered model keeps, run on every tiny variant.
+
+A model registered with `register_model(..., tiny=...)` is covered here without
+writing a test: fit, `.keras` round trip and resume, SavedModel export served in a
+process that never imports keras_gan_zoo, mixed precision (bf16, fp16 and a forced
+overflow), MirroredStrategy equality on 2 logical CPUs, and input errors.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gan_zoo as kgz
+
+TINY_MODELS = kgz.registry.list_tiny_models()
+
+
+def tiny(name, **overrides):
+    return kgz.create_model(name, seed=7, **overrides)
+
+
+def images_for(model, n=16, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
+
+
+def trainable_weights(model):
+    return [v.numpy().copy() for v in model.trainable_variables]
+
+
+def max_abs_diff(a, b):
+    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
+               for u, v in zip(a, b))
+
+
+def test_every_model_has_a_tiny_variant():
+    assert TINY_MODELS, "no tiny variants registered"
+    for name in kgz.list_models():
+        assert f"{name}_tiny" in TINY_MODELS
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_fit_two_steps_with_finite_losses(name):
+    model = tiny(name)
+    model.compile()
+    before = trainable_weights(model)
+    history = model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    assert set(history.history) >= {"d_loss", "g_loss"}
+    for values in history.history.values():
+        assert np.all(np.isfinite(values))
+    assert max_abs_diff(before, trainable_weights(model)) > 0, "training changed nothing"
+    assert int(model.discriminator_optimizer.iterations) == 2 * model.d_steps
+    assert int(model.generator_optimizer.iterations) == 2
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_keras_round_trip_and_resume(name, tmp_path):
+    x = images_for(model := tiny(name))
+    model.compile()
+    model.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    path = str(tmp_path / f"{name}.keras")
+    model.save(path)
+    restored = keras.models.load_model(path)
+
+    assert type(restored) is type(model)
+    assert restored.get_config() == model.get_config()
+    np.testing.assert_array_equal(restored.generate(6, seed=1), model.generate(6, seed=1))
+    assert int(restored.discriminator_optimizer.iterations) == 2 * model.d_steps
+    for saved, loaded in zip(model.generator_optimizer.variables,
+                             restored.generator_optimizer.variables):
+        np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
+
+    # Resuming from the file continues exactly as the uninterrupted run does.
+    model.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    restored.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    assert max_abs_diff(trainable_weights(model), trainable_weights(restored)) == 0.0
+
+
+SERVE_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    path, latents_file, out_file = sys.argv[1:]
+    served = tf.saved_model.load(path)
+    images = served.serve(tf.constant(np.load(latents_file)))
+    np.save(out_file, images.numpy())
+    print(json.dumps({"dtype": images.dtype.name,
+                      "imported_zoo": "keras_gan_zoo" in sys.modules}))
+    """
+)
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_export_generator_serves_without_the_package(name, tmp_path):
+    model = tiny(name)
+    latents = np.random.default_rng(3).standard_normal((5, model.latent_dim)).astype("float32")
+    export_dir = model.export_generator(tmp_path / "generator")
+    np.save(tmp_path / "z.npy", latents)
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_SCRIPT, export_dir, str(tmp_path / "z.npy"),
+         str(tmp_path / "out.npy")],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"dtype": "float32", "imported_zoo": False}
+    served = np.load(tmp_path / "out.npy")
+    np.testing.assert_allclose(served, model.generate(5, latents=latents), atol=1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_mixed_precision_fit(name, policy):
+    keras.mixed_precision.set_global_policy(policy)
+    model = tiny(name)
+    model.compile()
+    scaled = isinstance(model.generator_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert scaled == (policy == "mixed_float16")
+    assert isinstance(model.discriminator_optimizer, keras.optimizers.LossScaleOptimizer) == scaled
+    history = model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    assert all(np.all(np.isfinite(v)) for v in history.history.values())
+    z = np.zeros((2, model.latent_dim), "float32")
+    assert model.generator(z).dtype == "float32"
+    assert model.discriminator(model.generator(z)).dtype == "float32"
+    assert model.generate(2, seed=0).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_float16_overflow_skips_both_networks(name):
+    """An overflowing discriminator step updates neither network."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = tiny(name)
+    model.compile(
+        generator_optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3)),
+        # 2**60 times the loss overflows float16 gradients: a guaranteed non-finite step.
+        discriminator_optimizer=keras.optimizers.LossScaleOptimizer(
+            keras.optimizers.Adam(1e-3), initial_scale=2.0**60),
+    )
+    g_before, d_before = (trainable_weights(model.generator),
+                          trainable_weights(model.discriminator))
+    model.fit(images_for(model, n=8), batch_size=8, epochs=1, verbose=0)
+    assert max_abs_diff(g_before, trainable_weights(model.generator)) == 0.0
+    assert max_abs_diff(d_before, trainable_weights(model.discriminator)) == 0.0
+    assert float(model.discriminator_optimizer.dynamic_scale) == 2.0**59
+    assert int(model.discriminator_optimizer.iterations) == 0
+    assert int(model.generator_optimizer.iterations) == 0
+
+    # With a sane scale, the same model trains: the skip was the overflow's doing.
+    model.discriminator_optimizer.dynamic_scale.assign(2.0**10)
+    model.fit(images_for(model, n=8), batch_size=8, epochs=1, verbose=0)
+    assert max_abs_diff(d_before, trainable_weights(model.discriminator)) > 0
+    assert max_abs_diff(g_before, trainable_weights(model.generator)) > 0
+
+
+def _two_steps(model, images, latents):
+    dataset = tf.data.Dataset.from_tensor_slices({"images": images, "latents": latents})
+    model.fit(dataset.batch(len(images)), epochs=2, verbose=0)
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
+    """2 replicas x 4 examples == 1 device x 8 examples, weight for weight.
+
+    The latents are fixed per example through the batch (`"latents"` key): sampled
+    noise differs by replica by design. Batch norm is synchronized across replicas
+    in the zoo's networks, so statistics are those of the global batch.
+    """
+    single = tiny(name)
+    images = images_for(single, n=8)
+    latents = np.random.default_rng(5).standard_normal((8, single.latent_dim)).astype("float32")
+    strategy = mirrored_strategy
+    with strategy.scope():
+        mirrored = tiny(name)
+        mirrored.set_weights(single.get_weights())
+        mirrored.compile()
+    single.compile()
+    initial = trainable_weights(single)
+    _two_steps(single, images, latents)
+    _two_steps(mirrored, images, latents)
+    assert strategy.num_replicas_in_sync == 2
+    for a, b in zip(single.get_weights(), mirrored.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert max_abs_diff(initial, trainable_weights(single)) > 1e-4
+
+
+@pytest.mark.parametrize("name", TINY_MODELS)
+def test_bad_inputs_raise_clear_errors(name):
+    model = tiny(name)
+    model.compile()
+    h, w, c = model.image_shape
+    with pytest.raises(ValueError, match=r"expected images of shape"):
+        model.fit(np.zeros((8, h + 2, w, c), "float32"), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"expected float images.*uint8"):
+        model.fit(np.zeros((8, h, w, c), "uint8"), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"in \[-1, 1\].*255"):
+        model.fit(np.full((8, h, w, c), 255.0, "float32"), batch_size=8, verbose=0)
+    bad_ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, h, w, c + 1), "float32")).batch(4)
+    with pytest.raises(ValueError, match=r"expected images of shape"):
+        model.fit(bad_ds, verbose=0)
+    with pytest.raises(ValueError, match=r"latents must have shape"):
+        model.generate(3, latents=np.zeros((3, model.latent_dim + 1)))
+    with pytest.raises(ValueError, match=r"positive int"):
+        model.generate(0)
+    with pytest.raises(TypeError, match=r"generator_optimizer="):
+        model.compile(optimizer="adam")
+
+
+def test_fit_before_compile_says_so():
+    model = tiny("dcgan_tiny")
+    with pytest.raises(RuntimeError, match=r"compile\(\)"):
+        model.fit(images_for(model), batch_size=8, verbose=0)
+
+
+def test_unknown_model_name_lists_known_ones():
+    with pytest.raises(ValueError, match=r"Did you mean 'dcgan'.*Known models: .*gan"):
+        kgz.create_model("dcgna")
+
+
+def test_generate_is_deterministic_per_seed():
+    model = tiny("dcgan_tiny")
+    np.testing.assert_array_equal(model.generate(4, seed=11), model.generate(4, seed=11))
+    assert not np.array_equal(model.generate(4, seed=11), model.generate(4, seed=12))
+    images = model.generate(4, seed=0)
+    assert images.min() >= -1.0 and images.max() <= 1.0
