@@ -11,11 +11,13 @@ a generator tape. The zoo side is `create_model("dcgan")` + bare `compile()` +
 
 Run:
     python benchmarks/throughput.py            # ~3 minutes on 2 CPU cores
-    python benchmarks/throughput.py --steps 50 --warmup 5 --json out.json
+    python benchmarks/throughput.py --steps 20 --rounds 5 --json out.json
 
 Prints one table row per configuration: images/s (real images consumed per
-second, timed after warm-up steps that include tracing) and the speed-up over the
-textbook fp32 loop.
+wall-clock second, timed after warm-up steps that include tracing), images per
+CPU-second of this process (steadier on a shared virtual machine whose cores are
+sometimes stolen), and the speed-ups over the textbook fp32 loop. Rounds alternate
+between the configurations and each reports its median.
 """
 
 import argparse
@@ -82,19 +84,24 @@ class TextbookDCGAN(keras.Model):
 
 
 def images(batch_size, steps):
+    """`steps` real Fashion-MNIST batches, held in memory so input costs nothing."""
     ds = kgz.datasets.load("fashion_mnist", batch_size=batch_size, seed=0)
-    return ds.take(steps).cache()
+    batches = np.stack([b.numpy() for b in ds.take(steps)])
+    return tf.data.Dataset.from_tensor_slices(batches)
 
 
-def measure(build_model, dataset, warmup, steps, batch_size):
+def build_and_warm(build_model, dataset, warmup):
     model = build_model()
     model.fit(dataset.take(warmup), epochs=1, verbose=0)  # trace + warm caches
-    timed = dataset.take(steps)
-    start = time.perf_counter()
-    history = model.fit(timed, epochs=1, verbose=0)
-    seconds = time.perf_counter() - start
+    return model
+
+
+def timed_fit(model, dataset, steps, batch_size):
+    start, cpu_start = time.perf_counter(), time.process_time()
+    history = model.fit(dataset.take(steps), epochs=1, verbose=0)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     losses = {k: round(float(v[-1]), 3) for k, v in history.history.items()}
-    return steps * batch_size / seconds, losses
+    return steps * batch_size / seconds, steps * batch_size / cpu_seconds, losses
 
 
 def textbook():
@@ -117,33 +124,55 @@ def zoo(precision):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=60, help="timed steps per configuration")
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per round")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
-    dataset = images(args.batch_size, args.warmup + args.steps)
+    dataset = images(args.batch_size, max(args.warmup, args.steps))
     auto = kgz.precision.resolve_precision("auto")
     runs = [
         ("textbook two-tape train_step", "float32", textbook),
         ("zoo DCGAN fit", "float32", zoo("fp32")),
         ("zoo DCGAN fit (--precision auto)", auto, zoo("auto")),
     ]
-    print(f"DCGAN 28x28x1, batch {args.batch_size}, {args.steps} timed steps, "
+    print(f"DCGAN 28x28x1, batch {args.batch_size}, median of {args.rounds} rounds "
+          f"x {args.steps} steps, "
           f"TF {tf.__version__}, Keras {keras.__version__}, {os.cpu_count()} CPUs "
           f"({platform.processor() or platform.machine()})")
-    rows = []
+    models = []
     for label, policy, build in runs:
-        rate, losses = measure(build, dataset, args.warmup, args.steps, args.batch_size)
-        rows.append({"run": label, "policy": policy, "images_per_s": rate, "losses": losses})
+        models.append(build_and_warm(build, dataset, args.warmup))
+    # Rounds alternate between the models, so drift in the machine's speed (shared
+    # cores, thermal) hits every configuration alike; each reports its median.
+    rates = [[] for _ in runs]
+    cpu_rates = [[] for _ in runs]
+    last_losses = [None] * len(runs)
+    for _ in range(args.rounds):
+        for i, model in enumerate(models):
+            rate, cpu_rate, last_losses[i] = timed_fit(model, dataset, args.steps,
+                                                       args.batch_size)
+            rates[i].append(rate)
+            cpu_rates[i].append(cpu_rate)
+    rows = [
+        {"run": label, "policy": policy, "images_per_s": float(np.median(r)),
+         "images_per_cpu_s": float(np.median(c)),
+         "rounds": [round(x, 1) for x in r], "losses": losses}
+        for (label, policy, _), r, c, losses in zip(runs, rates, cpu_rates, last_losses)
+    ]
     keras.mixed_precision.set_global_policy("float32")
     base = rows[0]["images_per_s"]
-    print(f"| {'run':<34} | {'policy':<15} | {'images/s':>8} | {'vs textbook':>11} |")
-    print(f"|{'-' * 36}|{'-' * 17}|{'-' * 10}|{'-' * 13}|")
+    cpu_base = rows[0]["images_per_cpu_s"]
+    print(f"| {'run':<34} | {'policy':<15} | {'images/s':>8} | {'vs textbook':>11} "
+          f"| {'images/CPU-s':>12} | {'vs textbook':>11} |")
+    print(f"|{'-' * 36}|{'-' * 17}|{'-' * 10}|{'-' * 13}|{'-' * 14}|{'-' * 13}|")
     for row in rows:
         row["speedup"] = row["images_per_s"] / base
+        row["cpu_speedup"] = row["images_per_cpu_s"] / cpu_base
         print(f"| {row['run']:<34} | {row['policy']:<15} | {row['images_per_s']:>8.0f} | "
-              f"{row['speedup']:>10.2f}x |")
+              f"{row['speedup']:>10.2f}x | {row['images_per_cpu_s']:>12.0f} | "
+              f"{row['cpu_speedup']:>10.2f}x |")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(rows, f, indent=2)

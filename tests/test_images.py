@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan_zoo.utils import images as images_lib
+from keras_gan_zoo.utils import files as files_lib
 from keras_gan_zoo.utils.images import atomic_write_bytes
 from keras_gan_zoo.utils.images import make_grid
 from keras_gan_zoo.utils.images import save_grid
@@ -240,7 +240,7 @@ def test_failed_write_keeps_previous_file_and_no_temp(tmp_path, monkeypatch, fai
         assert len(_temp_files(tmp_path)) == 1
         raise OSError("interrupted")
 
-    monkeypatch.setattr(images_lib.os, fail_at, boom)
+    monkeypatch.setattr(files_lib.os, fail_at, boom)
     with pytest.raises(OSError, match="interrupted"):
         save_png(np.full((2, 2, 1), 9, np.uint8), path)
     monkeypatch.undo()

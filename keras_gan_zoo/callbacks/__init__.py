@@ -1,5 +1,6 @@
 """Keras callbacks for generative models."""
 
+from keras_gan_zoo.callbacks.checkpoint import TrainingCheckpoint
 from keras_gan_zoo.callbacks.sample_grid import SampleGrid
 
-__all__ = ["SampleGrid"]
+__all__ = ["SampleGrid", "TrainingCheckpoint"]

@@ -300,6 +300,7 @@ class AdversarialModel(keras.Model):
         elif isinstance(x, tf.data.Dataset):
             spec, _ = self.unpack_batch(x.element_spec)
             self._check_images(spec, "fit(dataset)")
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------ sampling

@@ -6,10 +6,10 @@ accepted wherever a batch of images is expected.
 
 import io
 import math
-import os
-import tempfile
 
 import numpy as np
+
+from keras_gan_zoo.utils.files import atomic_write_bytes
 
 __all__ = [
     "atomic_write_bytes",
@@ -151,89 +151,6 @@ def make_grid(images, nrow=None, padding=2, pad_value=255):
         left = padding + col * (w + padding)
         grid[top : top + h, left : left + w] = tiles[i]
     return grid
-
-
-def _current_umask():
-    """Returns the process umask without changing it when /proc allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path, data):
-    """Writes `data` to `path` atomically.
-
-    The bytes go to a temporary file in the same directory, which is flushed,
-    fsync'ed and renamed over `path` with `os.replace`; readers see either the
-    old file or the complete new one, never a partial write. Parent
-    directories are created. On any error the temporary file is removed and
-    an existing `path` is left untouched. The new file gets the mode of the
-    file it replaces, or `0o666 & ~umask` for a new file.
-
-    Args:
-        path: destination file path (str or os.PathLike).
-        data: the bytes to write (bytes, bytearray or memoryview).
-
-    Returns:
-        The destination path as a str.
-
-    Example:
-        >>> atomic_write_bytes("out/weights.bin", b"...")
-        'out/weights.bin'
-    """
-    path = os.fspath(path)
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(
-            f"atomic_write_bytes expects bytes; got {type(data).__name__}."
-        )
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_current_umask()
-
-    fd, tmp_path = tempfile.mkstemp(
-        dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_path)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(directory)
-    return path
-
-
-def _fsync_directory(directory):
-    """Persists a rename on POSIX; a no-op where directories can't be opened."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _to_image_array(array_or_images):

@@ -1,0 +1,178 @@
+"""The `keras-gan-zoo` command: list, train, sample, export.
+
+    keras-gan-zoo list
+    keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
+    keras-gan-zoo sample runs/dcgan/model.keras --out grid.png
+    keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
+
+`train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
+optimizer state) after every epoch and a sample grid into `OUT/samples/`. Run the
+same command again with a larger `--epochs` and it resumes from the checkpoint;
+`--restart` starts over instead.
+"""
+
+import argparse
+import ast
+import json
+import os
+import sys
+
+
+def _parse_override(text):
+    """`key=value` with a Python literal value (`base_filters=32`, `image_shape=(64,64,3)`)."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        value = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        pass  # a bare string such as loss=minimax
+    return key.strip(), value
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-gan-zoo", description="Generative models for Keras 3 on TensorFlow."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="list models and datasets")
+    listing.add_argument("pattern", nargs="?", default="*", help="shell pattern, e.g. '*gan'")
+    listing.add_argument("--tiny", action="store_true", help="include *_tiny test variants")
+
+    train = commands.add_parser("train", help="train a model with fit")
+    train.add_argument("model", help="registered model name (see `keras-gan-zoo list`)")
+    train.add_argument("--dataset", default="fashion_mnist", help="dataset name")
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+                       help="auto: fp16 on GPU, bf16 on a CPU with native bf16, else fp32")
+    train.add_argument("--out", default=None, help="output directory (default runs/MODEL)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--limit", type=int, default=None, help="use the first N examples")
+    train.add_argument("--steps-per-epoch", type=int, default=None)
+    train.add_argument("--sample-every", type=int, default=1, help="epochs between grids")
+    train.add_argument("--set", dest="overrides", action="append", type=_parse_override,
+                       default=[], metavar="KEY=VALUE", help="model constructor override")
+    train.add_argument("--restart", action="store_true",
+                       help="ignore an existing checkpoint in --out and start over")
+    train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+
+    sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
+    sample.add_argument("checkpoint", help="a .keras file written by train or model.save")
+    sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--num", type=int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+
+    export = commands.add_parser("export", help="export the generator as a TF SavedModel")
+    export.add_argument("checkpoint")
+    export.add_argument("directory")
+    return parser
+
+
+def _load_checkpoint(path):
+    import keras
+
+    import keras_gan_zoo  # noqa: F401  (registers the model classes)
+
+    if not os.path.isfile(path):
+        raise SystemExit(f"keras-gan-zoo: no checkpoint at {path!r}")
+    return keras.models.load_model(path)
+
+
+def cmd_list(args):
+    import keras_gan_zoo as kgz
+
+    print("models:")
+    for name in kgz.list_models(args.pattern, include_tiny=args.tiny):
+        cls = kgz.registry.model_class(name)
+        summary = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:<16} {summary}")
+    print("datasets:")
+    for name in kgz.datasets.list_datasets():
+        print(f"  {name:<16} {kgz.datasets.info(name)['description']}")
+    return 0
+
+
+def cmd_train(args):
+    import keras
+
+    import keras_gan_zoo as kgz
+
+    kgz.registry.model_class(args.model)  # fail fast on an unknown name
+    kgz.datasets.info(args.dataset)
+    out = args.out or os.path.join("runs", args.model)
+    checkpoint = os.path.join(out, "model.keras")
+    state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+    done = state.get("epochs", 0)
+    if done:
+        # A checkpoint resumes under the policy it was trained with: its optimizer
+        # state (loss scaling or not) belongs to that policy.
+        policy = kgz.precision.set_precision(state["dtype_policy"])
+        if kgz.precision.resolve_precision(args.precision) != policy:
+            print(f"Resuming under {policy}, the precision this checkpoint trained with.")
+    else:
+        policy = kgz.precision.set_precision(args.precision)
+    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                limit=args.limit)
+
+    if done:
+        model = keras.models.load_model(checkpoint)
+        print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
+    else:
+        overrides = dict(args.overrides)
+        overrides.setdefault("image_shape", kgz.datasets.info(args.dataset)["image_shape"])
+        overrides.setdefault("seed", args.seed)
+        model = kgz.create_model(args.model, **overrides)
+        model.compile()
+    if done >= args.epochs:
+        print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
+        return 0
+
+    print(f"Training {args.model} on {args.dataset} ({dataset.source}), "
+          f"precision {policy}, epochs {done + 1}..{args.epochs} -> {out}")
+    callbacks = [
+        kgz.callbacks.SampleGrid(os.path.join(out, "samples"), every=args.sample_every,
+                                 seed=args.seed),
+        kgz.callbacks.TrainingCheckpoint(checkpoint),
+    ]
+    history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,
+                        steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
+                        verbose=args.verbose)
+    with open(os.path.join(out, "history.json"), "a", encoding="utf-8") as f:
+        f.write(json.dumps({"epochs": history.epoch, **{
+            k: [float(x) for x in v] for k, v in history.history.items()}}) + "\n")
+    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')}")
+    return 0
+
+
+def cmd_sample(args):
+    from keras_gan_zoo.utils.images import save_grid
+
+    model = _load_checkpoint(args.checkpoint)
+    path = save_grid(model.generate(args.num, seed=args.seed), args.out)
+    print(path)
+    return 0
+
+
+def cmd_export(args):
+    model = _load_checkpoint(args.checkpoint)
+    print(model.export_generator(args.directory))
+    return 0
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
+                "export": cmd_export}
+    try:
+        return commands[args.command](args)
+    except (ValueError, TypeError, RuntimeError) as error:
+        if os.environ.get("KERAS_GAN_ZOO_DEBUG"):
+            raise
+        print(f"keras-gan-zoo {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
