@@ -81,9 +81,9 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
     z = keras.Input((latent_dim,), name="z")
     x = keras.layers.Dense(base * base * width, use_bias=False, kernel_initializer=_init(),
                            name="project")(z)
-    x = _batch_norm("project_bn")(x)
-    x = keras.layers.ReLU()(x)
     x = keras.layers.Reshape((base, base, width))(x)
+    x = _batch_norm("project_bn")(x)  # per channel, as after the paper's 1x1 -> 4x4 deconv
+    x = keras.layers.ReLU()(x)
     for stage in range(1, stages):
         width //= 2
         x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
