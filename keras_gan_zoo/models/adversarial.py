@@ -388,7 +388,7 @@ class AdversarialModel(keras.Model):
             )
         real = tf.cast(real, self.discriminator.compute_dtype)
         k = self.d_steps
-        per_step = tf.shape(real)[0] // k if k > 1 else tf.shape(real)[0]
+        per_step = tf.shape(real)[0] // k
         g_net, g_opt = self.generator, self.generator_optimizer
 
         all_finite = tf.constant(True)
@@ -397,12 +397,11 @@ class AdversarialModel(keras.Model):
         with tf.GradientTape() as g_tape:
             for i in range(k):
                 chunk = slice(i * per_step, (i + 1) * per_step)
-                real_i = real[chunk] if k > 1 else real
+                real_i = real[chunk]
                 if given_latents is None:
                     latents = self.sample_latent(per_step, draw=i)
                 else:
-                    latents = tf.cast(given_latents[chunk] if k > 1 else given_latents,
-                                      "float32")
+                    latents = tf.cast(given_latents[chunk], "float32")
                 if i < k - 1:
                     with g_tape.stop_recording():
                         fake = g_net(latents, training=True)
