@@ -34,53 +34,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_gan_zoo as kgz  # noqa: E402
-from keras_gan_zoo.models.dcgan import dcgan_discriminator, dcgan_generator  # noqa: E402
-
-IMAGE_SHAPE = (28, 28, 1)
-LATENT_DIM = 100
-
-
-class TextbookDCGAN(keras.Model):
-    """The keras.io two-tape DCGAN train_step (fp32), on the zoo's networks."""
-
-    def __init__(self, generator, discriminator):
-        super().__init__()
-        self.generator = generator
-        self.discriminator = discriminator
-        self.seed_generator = keras.random.SeedGenerator(1337)
-        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-
-    def compile(self):
-        super().compile()
-        self.d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
-
-    def train_step(self, real_images):
-        batch_size = tf.shape(real_images)[0]
-        z = keras.random.normal((batch_size, LATENT_DIM), seed=self.seed_generator)
-        fake_images = self.generator(z, training=True)
-        combined = tf.concat([fake_images, real_images], axis=0)
-        labels = tf.concat([tf.ones((batch_size, 1)), tf.zeros((batch_size, 1))], axis=0)
-        with tf.GradientTape() as tape:
-            d_loss = self.loss_fn(labels, self.discriminator(combined, training=True))
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
-
-        z = keras.random.normal((batch_size, LATENT_DIM), seed=self.seed_generator)
-        with tf.GradientTape() as tape:
-            logits = self.discriminator(self.generator(z, training=True), training=True)
-            g_loss = self.loss_fn(tf.zeros((batch_size, 1)), logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+from textbook import IMAGE_SHAPE, LATENT_DIM, textbook_dcgan  # noqa: E402
 
 
 def images(batch_size, steps):
@@ -102,13 +56,6 @@ def timed_fit(model, dataset, steps, batch_size):
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     losses = {k: round(float(v[-1]), 3) for k, v in history.history.items()}
     return steps * batch_size / seconds, steps * batch_size / cpu_seconds, losses
-
-
-def textbook():
-    keras.mixed_precision.set_global_policy("float32")
-    model = TextbookDCGAN(dcgan_generator(LATENT_DIM, IMAGE_SHAPE), dcgan_discriminator(IMAGE_SHAPE))
-    model.compile()
-    return model
 
 
 def zoo(precision):
@@ -133,7 +80,7 @@ def main():
     dataset = images(args.batch_size, max(args.warmup, args.steps))
     auto = kgz.precision.resolve_precision("auto")
     runs = [
-        ("textbook two-tape train_step", "float32", textbook),
+        ("textbook two-tape train_step", "float32", textbook_dcgan),
         ("zoo DCGAN fit", "float32", zoo("fp32")),
         ("zoo DCGAN fit (--precision auto)", auto, zoo("auto")),
     ]

@@ -1,8 +1,9 @@
-"""The `keras-gan-zoo` command: list, train, sample, export.
+"""The `keras-gan-zoo` command: list, train, sample, evaluate, export.
 
     keras-gan-zoo list
     keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
     keras-gan-zoo sample runs/dcgan/model.keras --out grid.png
+    keras-gan-zoo evaluate runs/dcgan/model.keras --dataset fashion_mnist --metrics fid,kid,is,pr
     keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
 
 `train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
@@ -63,6 +64,19 @@ def _parser():
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
+
+    evaluate = commands.add_parser("evaluate", help="FID / KID / IS / precision-recall of a checkpoint")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--dataset", default="fashion_mnist", help="real data to compare with")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--metrics", default="fid,kid",
+                          help="comma-separated: fid, kid, is, pr, modes")
+    evaluate.add_argument("--num-samples", type=int, default=10000)
+    evaluate.add_argument("--extractor", default=None,
+                          help="feature extractor (default: the dataset's domain classifier)")
+    evaluate.add_argument("--batch-size", type=int, default=256)
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--json", default=None, help="also write the results to this file")
 
     export = commands.add_parser("export", help="export the generator as a TF SavedModel")
     export.add_argument("checkpoint")
@@ -155,6 +169,31 @@ def cmd_sample(args):
     return 0
 
 
+def cmd_evaluate(args):
+    import keras_gan_zoo as kgz
+
+    names = [name.strip() for name in args.metrics.split(",") if name.strip()]
+    extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
+    model = _load_checkpoint(args.checkpoint)
+    real = kgz.metrics.real_statistics(args.dataset, args.split, extractor, args.num_samples,
+                                       args.seed)
+    results = kgz.metrics.evaluate(model, real, metrics=names, extractor=extractor,
+                                   num_samples=args.num_samples, batch_size=args.batch_size,
+                                   seed=args.seed)
+    print(f"{args.checkpoint}: {args.num_samples} samples vs {args.dataset}/{args.split}, "
+          f"extractor {extractor}")
+    print(f"| {'metric':<16} | {'value':>12} |")
+    print(f"|{'-' * 18}|{'-' * 14}|")
+    for name, value in results.items():
+        print(f"| {name:<16} | {value:>12.5g} |")
+    if args.json:
+        report = {"checkpoint": args.checkpoint, "dataset": args.dataset, "split": args.split,
+                  "extractor": str(extractor), "num_samples": args.num_samples,
+                  "seed": args.seed, "metrics": results}
+        kgz.utils.atomic_write_bytes(args.json, json.dumps(report, indent=2).encode())
+    return 0
+
+
 def cmd_export(args):
     model = _load_checkpoint(args.checkpoint)
     print(model.export_generator(args.directory))
@@ -164,7 +203,7 @@ def cmd_export(args):
 def main(argv=None):
     args = _parser().parse_args(argv)
     commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
-                "export": cmd_export}
+                "evaluate": cmd_evaluate, "export": cmd_export}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, RuntimeError) as error:

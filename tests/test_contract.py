@@ -29,6 +29,21 @@ def images_for(model, n=16, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
 
 
+def labels_for(model, n=16):
+    """Class labels for a conditional model (None for an unconditional one)."""
+    return (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
+
+
+def fit(model, n=16, **kwargs):
+    return model.fit(images_for(model, n), labels_for(model, n), verbose=0, **kwargs)
+
+
+def generate(model, n, **kwargs):
+    if model.conditional:
+        kwargs.setdefault("labels", labels_for(model, n))
+    return model.generate(n, **kwargs)
+
+
 def trainable_weights(model):
     return [v.numpy().copy() for v in model.trainable_variables]
 
@@ -49,7 +64,7 @@ def test_fit_two_steps_with_finite_losses(name):
     model = tiny(name)
     model.compile()
     before = trainable_weights(model)
-    history = model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    history = fit(model, batch_size=8, epochs=1)
     assert set(history.history) >= {"d_loss", "g_loss"}
     for values in history.history.values():
         assert np.all(np.isfinite(values))
@@ -60,24 +75,24 @@ def test_fit_two_steps_with_finite_losses(name):
 
 @pytest.mark.parametrize("name", TINY_MODELS)
 def test_keras_round_trip_and_resume(name, tmp_path):
-    x = images_for(model := tiny(name))
+    model = tiny(name)
     model.compile()
-    model.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    fit(model, batch_size=8, epochs=1, shuffle=False)
     path = str(tmp_path / f"{name}.keras")
     model.save(path)
     restored = keras.models.load_model(path)
 
     assert type(restored) is type(model)
     assert restored.get_config() == model.get_config()
-    np.testing.assert_array_equal(restored.generate(6, seed=1), model.generate(6, seed=1))
+    np.testing.assert_array_equal(generate(restored, 6, seed=1), generate(model, 6, seed=1))
     assert int(restored.discriminator_optimizer.iterations) == 2 * model.d_steps
     for saved, loaded in zip(model.generator_optimizer.variables,
                              restored.generator_optimizer.variables):
         np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
 
     # Resuming from the file continues exactly as the uninterrupted run does.
-    model.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
-    restored.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    fit(model, batch_size=8, epochs=1, shuffle=False)
+    fit(restored, batch_size=8, epochs=1, shuffle=False)
     assert max_abs_diff(trainable_weights(model), trainable_weights(restored)) == 0.0
 
 
@@ -86,9 +101,12 @@ SERVE_SCRIPT = textwrap.dedent(
     import json, sys
     import numpy as np
     import tensorflow as tf
-    path, latents_file, out_file = sys.argv[1:]
+    path, latents_file, labels_file, out_file = sys.argv[1:]
     served = tf.saved_model.load(path)
-    images = served.serve(tf.constant(np.load(latents_file)))
+    inputs = [tf.constant(np.load(latents_file))]
+    if labels_file != "-":
+        inputs.append(tf.constant(np.load(labels_file)))
+    images = served.serve(*inputs)
     np.save(out_file, images.numpy())
     print(json.dumps({"dtype": images.dtype.name,
                       "imported_zoo": "keras_gan_zoo" in sys.modules}))
@@ -102,8 +120,13 @@ def test_export_generator_serves_without_the_package(name, tmp_path):
     latents = np.random.default_rng(3).standard_normal((5, model.latent_dim)).astype("float32")
     export_dir = model.export_generator(tmp_path / "generator")
     np.save(tmp_path / "z.npy", latents)
+    labels = labels_for(model, 5)
+    labels_file = "-"
+    if labels is not None:
+        labels_file = str(tmp_path / "labels.npy")
+        np.save(labels_file, labels)
     result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, export_dir, str(tmp_path / "z.npy"),
+        [sys.executable, "-c", SERVE_SCRIPT, export_dir, str(tmp_path / "z.npy"), labels_file,
          str(tmp_path / "out.npy")],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
@@ -111,7 +134,7 @@ def test_export_generator_serves_without_the_package(name, tmp_path):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"dtype": "float32", "imported_zoo": False}
     served = np.load(tmp_path / "out.npy")
-    np.testing.assert_allclose(served, model.generate(5, latents=latents), atol=1e-6)
+    np.testing.assert_allclose(served, generate(model, 5, latents=latents), atol=1e-6)
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
@@ -123,12 +146,15 @@ def test_mixed_precision_fit(name, policy):
     scaled = isinstance(model.generator_optimizer, keras.optimizers.LossScaleOptimizer)
     assert scaled == (policy == "mixed_float16")
     assert isinstance(model.discriminator_optimizer, keras.optimizers.LossScaleOptimizer) == scaled
-    history = model.fit(images_for(model), batch_size=8, epochs=1, verbose=0)
+    history = fit(model, batch_size=8, epochs=1)
     assert all(np.all(np.isfinite(v)) for v in history.history.values())
     z = np.zeros((2, model.latent_dim), "float32")
-    assert model.generator(z).dtype == "float32"
-    assert model.discriminator(model.generator(z)).dtype == "float32"
-    assert model.generate(2, seed=0).dtype == np.float32
+    labels = labels_for(model, 2)
+    images = model.call_generator(z, labels)
+    assert images.dtype == "float32"
+    outputs = keras.tree.flatten(model.call_discriminator(images, labels))
+    assert all(out.dtype == "float32" for out in outputs)
+    assert generate(model, 2, seed=0).dtype == np.float32
 
 
 @pytest.mark.parametrize("name", TINY_MODELS)
@@ -144,7 +170,7 @@ def test_float16_overflow_skips_both_networks(name):
     )
     g_before, d_before = (trainable_weights(model.generator),
                           trainable_weights(model.discriminator))
-    model.fit(images_for(model, n=8), batch_size=8, epochs=1, verbose=0)
+    fit(model, n=8, batch_size=8, epochs=1)
     assert max_abs_diff(g_before, trainable_weights(model.generator)) == 0.0
     assert max_abs_diff(d_before, trainable_weights(model.discriminator)) == 0.0
     assert float(model.discriminator_optimizer.dynamic_scale) == 2.0**59
@@ -153,13 +179,16 @@ def test_float16_overflow_skips_both_networks(name):
 
     # With a sane scale, the same model trains: the skip was the overflow's doing.
     model.discriminator_optimizer.dynamic_scale.assign(2.0**10)
-    model.fit(images_for(model, n=8), batch_size=8, epochs=1, verbose=0)
+    fit(model, n=8, batch_size=8, epochs=1)
     assert max_abs_diff(d_before, trainable_weights(model.discriminator)) > 0
     assert max_abs_diff(g_before, trainable_weights(model.generator)) > 0
 
 
 def _two_steps(model, images, latents):
-    dataset = tf.data.Dataset.from_tensor_slices({"images": images, "latents": latents})
+    batch = {"images": images, "latents": latents}
+    if model.conditional:
+        batch["labels"] = labels_for(model, len(images))
+    dataset = tf.data.Dataset.from_tensor_slices(batch)
     model.fit(dataset.batch(len(images)), epochs=2, verbose=0)
 
 
@@ -194,19 +223,30 @@ def test_bad_inputs_raise_clear_errors(name):
     model = tiny(name)
     model.compile()
     h, w, c = model.image_shape
+    y = labels_for(model, 8)
     with pytest.raises(ValueError, match=r"expected images of shape"):
-        model.fit(np.zeros((8, h + 2, w, c), "float32"), batch_size=8, verbose=0)
+        model.fit(np.zeros((8, h + 2, w, c), "float32"), y, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match=r"expected float images.*uint8"):
-        model.fit(np.zeros((8, h, w, c), "uint8"), batch_size=8, verbose=0)
+        model.fit(np.zeros((8, h, w, c), "uint8"), y, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match=r"in \[-1, 1\].*255"):
-        model.fit(np.full((8, h, w, c), 255.0, "float32"), batch_size=8, verbose=0)
+        model.fit(np.full((8, h, w, c), 255.0, "float32"), y, batch_size=8, verbose=0)
     bad_ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, h, w, c + 1), "float32")).batch(4)
     with pytest.raises(ValueError, match=r"expected images of shape"):
         model.fit(bad_ds, verbose=0)
     with pytest.raises(ValueError, match=r"latents must have shape"):
-        model.generate(3, latents=np.zeros((3, model.latent_dim + 1)))
+        generate(model, 3, latents=np.zeros((3, model.latent_dim + 1)))
     with pytest.raises(ValueError, match=r"positive int"):
         model.generate(0)
+    if model.conditional:
+        with pytest.raises(ValueError, match=r"conditional.*labels"):
+            model.fit(images_for(model, 8), batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match=r"conditional: pass labels="):
+            model.generate(2)
+        with pytest.raises(ValueError, match=r"labels must be in \[0"):
+            model.generate(2, labels=[0, model.num_classes])
+    else:
+        with pytest.raises(ValueError, match=r"unconditional"):
+            model.generate(2, labels=[0, 1])
     with pytest.raises(TypeError, match=r"generator_optimizer="):
         model.compile(optimizer="adam")
 

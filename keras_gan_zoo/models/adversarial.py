@@ -60,12 +60,18 @@ class AdversarialModel(keras.Model):
     Subclasses build the networks, pass them here and implement
     `discriminator_loss(real_logits, fake_logits)` and `generator_loss(fake_logits)`;
     optional hooks: `discriminator_penalties`, `after_discriminator_update`,
-    `default_optimizers`.
+    `default_optimizers`, and for models with extra heads or terms (ACGAN, InfoGAN)
+    `discriminator_objective` / `generator_objective`, which return a loss and a
+    dict of named terms reported by their own trackers.
 
     Args:
-        generator: `keras.Model` mapping latents (B, latent_dim) to images in [-1, 1].
-        discriminator: `keras.Model` mapping images to logits (B, 1).
+        generator: `keras.Model` mapping latents (B, latent_dim) to images in [-1, 1];
+            for a conditional model it takes `[latents, labels]`.
+        discriminator: `keras.Model` mapping images to logits (B, 1); for a
+            conditional model it takes `[images, labels]`.
         latent_dim: size of the latent vector.
+        num_classes: `None` for an unconditional model; the number of classes of a
+            conditional one, whose batches must then carry int labels.
         d_steps: discriminator updates per generator update (k in Goodfellow 2014,
             n_critic in WGAN). The incoming batch is split into `d_steps` minibatches,
             one per discriminator update, so every update sees fresh data.
@@ -82,12 +88,15 @@ class AdversarialModel(keras.Model):
         generator,
         discriminator,
         latent_dim,
+        num_classes=None,
         d_steps=1,
         latent_distribution="normal",
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
+            raise ValueError(f"num_classes must be None or an int >= 2; got {num_classes!r}.")
         if not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}.")
         if not isinstance(d_steps, int) or d_steps < 1:
@@ -100,10 +109,11 @@ class AdversarialModel(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
+        self.num_classes = num_classes
         self.d_steps = d_steps
         self.latent_distribution = latent_distribution
         self.seed = int(seed) if seed is not None else random.randrange(2**31 - 1)
-        self.image_shape = tuple(int(d) for d in discriminator.input_shape[1:])
+        self.image_shape = tuple(int(d) for d in generator.output_shape[1:])
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self._extra_trackers = {}
@@ -127,6 +137,25 @@ class AdversarialModel(keras.Model):
         terms are added to `d_loss` and reported under their own names.
         """
         return {}
+
+    def discriminator_objective(self, real_images, fake_images, labels):
+        """The discriminator's loss and extra terms for one update.
+
+        Returns `(loss, terms)`: `loss` is the per-replica mean of the adversarial
+        loss, `terms` a dict of weighted per-replica means added to it (each name
+        declared with `add_tracker`). The default runs the discriminator on real and
+        fake images (separately, so batch norm never mixes them) and adds
+        `discriminator_penalties`. Override it for extra heads (ACGAN, InfoGAN).
+        """
+        real_logits = self.call_discriminator(real_images, labels, training=True)
+        fake_logits = self.call_discriminator(fake_images, labels, training=True)
+        loss = self.discriminator_loss(real_logits, fake_logits)
+        return loss, dict(self.discriminator_penalties(real_images, fake_images))
+
+    def generator_objective(self, fake_images, latents, labels):
+        """The generator's loss and extra terms, like `discriminator_objective`."""
+        fake_logits = self.call_discriminator(fake_images, labels, training=True)
+        return self.generator_loss(fake_logits), {}
 
     def after_discriminator_update(self):
         """Called after every discriminator update (e.g. WGAN's weight clipping)."""
@@ -225,6 +254,7 @@ class AdversarialModel(keras.Model):
         return {
             "name": self.name,
             "latent_dim": self.latent_dim,
+            "num_classes": self.num_classes,
             "d_steps": self.d_steps,
             "latent_distribution": self.latent_distribution,
             "seed": self.seed,
@@ -240,8 +270,25 @@ class AdversarialModel(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker, *self._extra_trackers.values()]
 
     # ------------------------------------------------------------------ call
-    def call(self, latents, training=False):
+    @property
+    def conditional(self):
+        """True for a model whose networks take class labels."""
+        return self.num_classes is not None
+
+    def call_generator(self, latents, labels=None, training=False):
+        """Runs the generator on latents (and labels, for a conditional model)."""
+        if self.conditional:
+            return self.generator([latents, labels], training=training)
         return self.generator(latents, training=training)
+
+    def call_discriminator(self, images, labels=None, training=False):
+        """Runs the discriminator on images (and labels, for a conditional model)."""
+        if self.conditional:
+            return self.discriminator([images, labels], training=training)
+        return self.discriminator(images, training=training)
+
+    def call(self, latents, labels=None, training=False):
+        return self.call_generator(latents, labels, training=training)
 
     # ---------------------------------------------------------------- inputs
     def _check_images(self, images, where):
@@ -261,13 +308,15 @@ class AdversarialModel(keras.Model):
             )
 
     def unpack_batch(self, data):
-        """Splits a fit batch into `(images, latents)`.
+        """Splits a fit batch into `(images, labels, latents)`.
 
-        Accepted: `images`, `(images,)`, `(images, labels)` (labels are ignored by
-        unconditional models), or a dict with `"images"` and optionally `"latents"`
-        of shape (batch, latent_dim), which fixes the training noise instead of
-        sampling it (reproducible debugging; the distribution tests use it).
+        Accepted: `images`, `(images,)`, `(images, labels)`, or a dict with
+        `"images"` and optionally `"labels"` and `"latents"` of shape
+        (batch, latent_dim), which fixes the training noise instead of sampling it
+        (reproducible debugging; the distribution tests use it). Unconditional
+        models ignore labels; conditional ones require them.
         """
+        labels = latents = None
         if isinstance(data, dict):
             unknown = set(data) - {"images", "labels", "latents"}
             if "images" not in data or unknown:
@@ -275,12 +324,34 @@ class AdversarialModel(keras.Model):
                     "A dict batch needs the key 'images' (optional: 'labels', 'latents'); "
                     f"got keys {sorted(data)}."
                 )
-            return data["images"], data.get("latents")
-        if isinstance(data, (tuple, list)):
+            images, labels, latents = data["images"], data.get("labels"), data.get("latents")
+        elif isinstance(data, (tuple, list)):
             if not data:
                 raise ValueError("Got an empty batch.")
-            return data[0], None
-        return data, None
+            images = data[0]
+            labels = data[1] if len(data) > 1 else None
+        else:
+            images = data
+        if self.conditional and labels is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional (num_classes={self.num_classes}): "
+                "batches must be (images, labels), e.g. "
+                "keras_gan_zoo.datasets.load(name, with_labels=True) or fit(x=images, "
+                "y=labels); got images only."
+            )
+        return images, (labels if self.conditional else None), latents
+
+    def _check_labels(self, labels, where):
+        dtype = tf.as_dtype(labels.dtype)
+        if not dtype.is_integer:
+            raise ValueError(
+                f"{where}: expected integer class labels in [0, {self.num_classes}); "
+                f"got dtype {dtype.name}."
+            )
+        if labels.shape.rank is not None and labels.shape.rank != 1:
+            raise ValueError(
+                f"{where}: expected labels of shape (batch,); got shape {tuple(labels.shape)}."
+            )
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """`keras.Model.fit`, after checking what comes in (shape, dtype, range)."""
@@ -290,6 +361,16 @@ class AdversarialModel(keras.Model):
                 "(with no arguments for the paper's optimizers)."
             )
         if isinstance(x, np.ndarray):
+            if self.conditional:
+                if y is None:
+                    self.unpack_batch((x,))  # raises: labels are missing
+                labels = np.asarray(y)
+                self._check_labels(tf.constant(labels[:1]), "fit")
+                if labels.min() < 0 or labels.max() >= self.num_classes:
+                    raise ValueError(
+                        f"fit: labels must be in [0, {self.num_classes}); got values in "
+                        f"[{labels.min()}, {labels.max()}]."
+                    )
             self._check_images(x, "fit")
             lo, hi = float(np.min(x)), float(np.max(x))
             if lo < -1.001 or hi > 1.001:
@@ -298,8 +379,10 @@ class AdversarialModel(keras.Model):
                     "Scale uint8 pixels with `x / 127.5 - 1`."
                 )
         elif isinstance(x, tf.data.Dataset):
-            spec, _ = self.unpack_batch(x.element_spec)
+            spec, label_spec, _ = self.unpack_batch(x.element_spec)
             self._check_images(spec, "fit(dataset)")
+            if label_spec is not None:
+                self._check_labels(label_spec, "fit(dataset)")
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(x, y, *args, **kwargs)
 
@@ -325,20 +408,45 @@ class AdversarialModel(keras.Model):
             return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype("float32")
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def generate(self, n, seed=None, latents=None, batch_size=256):
+    def _labels_numpy(self, n, labels):
+        """Validates `labels` for generate: an int class (broadcast) or n ints."""
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is unconditional; it takes no labels.")
+            return None
+        if labels is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: pass labels= (one class for all "
+                f"samples, or {n} ints in [0, {self.num_classes}))."
+            )
+        labels = np.asarray(labels)
+        if labels.ndim == 0:
+            labels = np.full((n,), labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"labels must be {n} ints; got {labels.dtype} of shape {labels.shape}.")
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(
+                f"labels must be in [0, {self.num_classes}); got [{labels.min()}, {labels.max()}]."
+            )
+        return labels.astype("int32")
+
+    def generate(self, n, seed=None, latents=None, labels=None, batch_size=256):
         """Samples `n` images in [-1, 1] as a float32 numpy array.
 
         Args:
             n: number of images.
             seed: integer seed of the latents; the same seed gives the same images.
             latents: explicit latents of shape (n, latent_dim) instead of a seed.
+            labels: conditional models only: one class for all samples or n classes.
             batch_size: images per generator call.
 
         Example:
             >>> images = model.generate(64, seed=0)   # (64, H, W, C)
+            >>> shirts = cgan.generate(8, seed=0, labels=6)
         """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive int; got {n!r}.")
+        labels = self._labels_numpy(int(n), labels)
         if latents is None:
             latents = self._latents_numpy(int(n), seed)
         latents = np.asarray(latents, dtype="float32")
@@ -346,13 +454,11 @@ class AdversarialModel(keras.Model):
             raise ValueError(
                 f"latents must have shape ({n}, {self.latent_dim}); got {latents.shape}."
             )
-        chunks = [
-            keras.ops.convert_to_numpy(
-                keras.ops.cast(self.generator(latents[i : i + batch_size], training=False),
-                               "float32")
-            )
-            for i in range(0, n, batch_size)
-        ]
+        chunks = []
+        for i in range(0, n, batch_size):
+            part = None if labels is None else labels[i : i + batch_size]
+            images = self.call_generator(latents[i : i + batch_size], part, training=False)
+            chunks.append(keras.ops.convert_to_numpy(keras.ops.cast(images, "float32")))
         return np.concatenate(chunks, axis=0)
 
     # ------------------------------------------------------------- training
@@ -360,15 +466,12 @@ class AdversarialModel(keras.Model):
         """Global-batch scaling for tf.distribute, then the loss scale (fp16)."""
         return optimizer.scale_loss(loss / _num_replicas())
 
-    def _discriminator_update(self, real_images, fake_images):
+    def _discriminator_update(self, real_images, fake_images, labels):
         d_net, d_opt = self.discriminator, self.discriminator_optimizer
         fake_images = tf.stop_gradient(fake_images)
         with tf.GradientTape() as tape:
-            real_logits = d_net(real_images, training=True)
-            fake_logits = d_net(fake_images, training=True)
-            adversarial = self.discriminator_loss(real_logits, fake_logits)
-            penalties = self.discriminator_penalties(real_images, fake_images)
-            d_loss = tf.add_n([adversarial, *penalties.values()])
+            loss, terms = self.discriminator_objective(real_images, fake_images, labels)
+            d_loss = tf.add_n([loss, *terms.values()])
             scaled = self._scaled(d_opt, d_loss)
         grads = tape.gradient(scaled, d_net.trainable_variables)
         finite = tf.reduce_all(
@@ -376,11 +479,13 @@ class AdversarialModel(keras.Model):
         )
         d_opt.apply(grads, d_net.trainable_variables)
         self.after_discriminator_update()
-        return d_loss, penalties, finite
+        return d_loss, terms, finite
 
     def train_step(self, data):
-        real, given_latents = self.unpack_batch(data)
+        real, labels, given_latents = self.unpack_batch(data)
         self._check_images(real, "train_step")
+        if labels is not None:
+            self._check_labels(labels, "train_step")
         if given_latents is not None and tuple(given_latents.shape[1:]) != (self.latent_dim,):
             raise ValueError(
                 f"latents must have shape (batch, {self.latent_dim}); "
@@ -393,29 +498,30 @@ class AdversarialModel(keras.Model):
 
         all_finite = tf.constant(True)
         d_losses = []
-        penalty_totals = {}
+        term_totals = {}
         with tf.GradientTape() as g_tape:
             for i in range(k):
                 chunk = slice(i * per_step, (i + 1) * per_step)
                 real_i = real[chunk]
+                labels_i = None if labels is None else labels[chunk]
                 if given_latents is None:
                     latents = self.sample_latent(per_step, draw=i)
                 else:
                     latents = tf.cast(given_latents[chunk], "float32")
                 if i < k - 1:
                     with g_tape.stop_recording():
-                        fake = g_net(latents, training=True)
+                        fake = self.call_generator(latents, labels_i, training=True)
                 else:
-                    fake = g_net(latents, training=True)
+                    fake = self.call_generator(latents, labels_i, training=True)
                 with g_tape.stop_recording():
-                    d_loss, penalties, finite = self._discriminator_update(real_i, fake)
+                    d_loss, terms, finite = self._discriminator_update(real_i, fake, labels_i)
                 all_finite = tf.logical_and(all_finite, finite)
                 d_losses.append(d_loss)
-                for name, value in penalties.items():
-                    penalty_totals[name] = penalty_totals.get(name, 0.0) + value / k
-            fake_logits = self.discriminator(fake, training=True)
-            g_loss = self.generator_loss(fake_logits)
-            scaled = self._scaled(g_opt, g_loss)
+                for name, value in terms.items():
+                    term_totals[name] = term_totals.get(name, 0.0) + value / k
+            g_loss, g_terms = self.generator_objective(fake, latents, labels_i)
+            g_total = tf.add_n([g_loss, *g_terms.values()])
+            scaled = self._scaled(g_opt, g_total)
         g_grads = g_tape.gradient(scaled, g_net.trainable_variables)
         if isinstance(g_opt, keras.optimizers.LossScaleOptimizer):
             # Skip G's update when D's was skipped: NaN gradients make G's own loss
@@ -427,8 +533,8 @@ class AdversarialModel(keras.Model):
         g_opt.apply(g_grads, g_net.trainable_variables)
 
         self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
-        self.g_loss_tracker.update_state(g_loss)
-        for name, value in penalty_totals.items():
+        self.g_loss_tracker.update_state(g_total)
+        for name, value in {**term_totals, **g_terms}.items():
             self._extra_trackers[name].update_state(value)
         return {m.name: m.result() for m in self.metrics}
 
@@ -437,7 +543,8 @@ class AdversarialModel(keras.Model):
         """Writes the generator as a TF SavedModel with a `serve(z)` signature.
 
         The SavedModel needs nothing from keras_gan_zoo (nor Keras) to load:
-        `tf.saved_model.load(path).serve(z)` returns float32 images in [-1, 1].
+        `tf.saved_model.load(path).serve(z)` returns float32 images in [-1, 1]
+        (`serve(z, labels)` with int32 labels for a conditional model).
         The directory is written next to `path` and moved into place at the end,
         so an interrupted export never leaves a half-written model at `path`.
 
@@ -453,22 +560,24 @@ class AdversarialModel(keras.Model):
         parent = os.path.dirname(path)
         os.makedirs(parent, exist_ok=True)
         generator = self.generator
+        signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")]
+        if self.conditional:
+            signature.append(tf.TensorSpec((None,), tf.int32, name="labels"))
 
-        def serve(latents):
-            return tf.cast(generator(latents, training=False), tf.float32)
+            def serve(latents, labels):
+                return tf.cast(generator([latents, labels], training=False), tf.float32)
+        else:
+
+            def serve(latents):
+                return tf.cast(generator(latents, training=False), tf.float32)
 
         archive = keras.export.ExportArchive()
         archive.track(generator)
-        archive.add_endpoint(
-            "serve",
-            serve,
-            input_signature=[tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")],
-        )
+        archive.add_endpoint("serve", serve, input_signature=signature)
         staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
         try:
             target = os.path.join(staging, "model")
             archive.write_out(target, verbose=False)
-            old = None
             if os.path.exists(path):
                 old = os.path.join(staging, "old")
                 os.replace(path, old)
