@@ -33,7 +33,7 @@ from keras_gan_zoo.registry import (  # noqa: E402
 
 __version__ = "0.1.0"
 
-_LAZY = ("datasets",)  # imports tensorflow_datasets: loaded on first use
+_LAZY = ("datasets", "metrics")  # tensorflow_datasets / scipy: loaded on first use
 
 
 def __getattr__(name):
@@ -48,6 +48,7 @@ __all__ = [
     "datasets",
     "list_models",
     "losses",
+    "metrics",
     "models",
     "precision",
     "register_model",

@@ -150,7 +150,8 @@ def test_mixed_precision_fit(name, policy):
     assert all(np.all(np.isfinite(v)) for v in history.history.values())
     z = np.zeros((2, model.latent_dim), "float32")
     labels = labels_for(model, 2)
-    images = model.call_generator(z, labels)
+    labels = None if labels is None else tf.constant(labels)
+    images = model.call_generator(tf.constant(z), labels)
     assert images.dtype == "float32"
     outputs = keras.tree.flatten(model.call_discriminator(images, labels))
     assert all(out.dtype == "float32" for out in outputs)
@@ -230,7 +231,9 @@ def test_bad_inputs_raise_clear_errors(name):
         model.fit(np.zeros((8, h, w, c), "uint8"), y, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match=r"in \[-1, 1\].*255"):
         model.fit(np.full((8, h, w, c), 255.0, "float32"), y, batch_size=8, verbose=0)
-    bad_ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, h, w, c + 1), "float32")).batch(4)
+    bad_images = np.zeros((8, h, w, c + 1), "float32")
+    bad_ds = tf.data.Dataset.from_tensor_slices(bad_images if y is None else (bad_images, y))
+    bad_ds = bad_ds.batch(4)
     with pytest.raises(ValueError, match=r"expected images of shape"):
         model.fit(bad_ds, verbose=0)
     with pytest.raises(ValueError, match=r"latents must have shape"):

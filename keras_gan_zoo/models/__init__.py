@@ -1,12 +1,16 @@
 """The zoo's models, one file per architecture, plus the families' base classes."""
 
 from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.models.cgan import CGAN, cgan_discriminator, cgan_generator
 from keras_gan_zoo.models.dcgan import DCGAN, dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.models.gan import GAN, Maxout, gan_discriminator, gan_generator
 
 __all__ = [
     "AdversarialModel",
+    "CGAN",
     "DCGAN",
+    "cgan_discriminator",
+    "cgan_generator",
     "GAN",
     "Maxout",
     "dcgan_discriminator",
