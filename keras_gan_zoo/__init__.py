@@ -24,7 +24,7 @@ if keras.backend.backend() != "tensorflow":
         "before importing keras."
     )
 
-from keras_gan_zoo import callbacks, losses, models, precision, utils  # noqa: E402
+from keras_gan_zoo import callbacks, latent, layers, losses, models, precision, utils  # noqa: E402
 from keras_gan_zoo.registry import (  # noqa: E402
     create_model,
     list_models,
@@ -46,6 +46,8 @@ __all__ = [
     "callbacks",
     "create_model",
     "datasets",
+    "latent",
+    "layers",
     "list_models",
     "losses",
     "metrics",

@@ -21,6 +21,13 @@ Distribution: every loss is a per-replica mean divided by `num_replicas_in_sync`
 so the all-reduced (summed) gradients equal the gradient of the global-batch mean.
 Each replica draws its own latents (the replica id is folded into the seed).
 
+Improved techniques (Salimans et al. 2016, arXiv:1606.03498) are constructor options
+of every model: `label_smoothing` (one-sided, for sigmoid cross-entropy losses),
+`feature_matching` (the generator matches the mean of an intermediate discriminator
+layer on real data) and `historical_averaging` (a penalty pulling both networks
+towards the running mean of their past parameters). Minibatch discrimination is a
+layer (`keras_gan_zoo.layers.MinibatchDiscrimination`) that architectures insert.
+
 Mixed precision: under `mixed_float16` both optimizers are `LossScaleOptimizer`s;
 if the discriminator's gradients are not finite, its update is skipped and the
 generator's update of the same step is skipped too (its gradients are replaced by
@@ -28,6 +35,8 @@ NaN, which its own loss scaler skips and backs off from). Logits and images are
 float32 at the networks' outputs.
 """
 
+import inspect
+import numbers
 import os
 import random
 import shutil
@@ -36,6 +45,8 @@ import tempfile
 import keras
 import numpy as np
 import tensorflow as tf
+
+from keras_gan_zoo.layers import MinibatchDiscrimination
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
@@ -51,6 +62,30 @@ def _replica_id():
 
 def _is_float16_policy():
     return keras.mixed_precision.global_policy().compute_dtype == "float16"
+
+
+def _global_batch_mean(x):
+    """Mean over the GLOBAL batch of (per-replica batch, ...) values.
+
+    Under a strategy the sums and counts are all-reduced (differentiably: the
+    gradient of an all-sum is an all-sum), so a loss built on it is the same value
+    on every replica and `loss / num_replicas` summed over replicas has the
+    gradient of the global loss.
+    """
+    total = tf.reduce_sum(x, axis=0)
+    count = tf.cast(tf.shape(x)[0], x.dtype)
+    if _num_replicas() == 1:
+        return total / count
+    ctx = tf.distribute.get_replica_context()
+    total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
+
+
+class _Unsaved:
+    """A plain holder: what it holds is neither tracked nor saved by Keras."""
+
+    def __init__(self, **items):
+        self.__dict__.update(items)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
@@ -78,10 +113,34 @@ class AdversarialModel(keras.Model):
         latent_distribution: `"normal"` (N(0, 1)) or `"uniform"` (U(-1, 1)).
         seed: integer seed of the training noise (latents); `None` draws one.
             Stored in the config, so a reloaded model continues the same sequence.
+        label_smoothing: one-sided label smoothing: the discriminator's target for
+            real images is `1 - label_smoothing` (0.1 in Salimans et al.); fake
+            targets stay 0. Only for models whose discriminator loss is a sigmoid
+            cross-entropy (`supports_label_smoothing = True`: gan, dcgan, cgan);
+            others raise a ValueError.
+        feature_matching: `None` (off), `True` (the discriminator layer feeding its
+            logit, skipping a `MinibatchDiscrimination` layer as the authors' code
+            does) or a layer name of the discriminator. The generator then minimizes
+            `||mean_x f(x) - mean_z f(G(z))||^2` over the global batch instead of its
+            adversarial loss.
+        historical_averaging: weight w of the penalty
+            `w * ||theta - mean of past theta||^2` added to each network's loss
+            (reported as `hist_avg_d` / `hist_avg_g`); 0 is off. The running means
+            live in non-trainable variables saved with the model.
+
+    Example:
+        >>> model = kgz.create_model("dcgan", image_shape=(28, 28, 1),
+        ...                          label_smoothing=0.1, feature_matching=True,
+        ...                          historical_averaging=1e-4)
 
     Reference:
         Goodfellow et al., Generative Adversarial Networks, arXiv:1406.2661.
+        Salimans et al., Improved Techniques for Training GANs, arXiv:1606.03498.
     """
+
+    # True for models whose discriminator loss is a sigmoid cross-entropy taking
+    # `real_label=self.real_label` (one-sided label smoothing applies to them).
+    supports_label_smoothing = False
 
     def __init__(
         self,
@@ -92,6 +151,9 @@ class AdversarialModel(keras.Model):
         d_steps=1,
         latent_distribution="normal",
         seed=None,
+        label_smoothing=0.0,
+        feature_matching=None,
+        historical_averaging=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -119,7 +181,198 @@ class AdversarialModel(keras.Model):
         self._extra_trackers = {}
         self.generator_optimizer = None
         self.discriminator_optimizer = None
+        self._init_improved_techniques(label_smoothing, feature_matching, historical_averaging)
         self.built = True
+
+    # ------------------------------------------------- improved techniques
+    def _init_improved_techniques(self, label_smoothing, feature_matching,
+                                  historical_averaging):
+        """Validates and sets up Salimans et al.'s options (see the class docstring)."""
+        name = type(self).__name__
+        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real)
+                or not 0.0 <= label_smoothing < 1.0):
+            raise ValueError(
+                f"label_smoothing must be a number in [0, 1) (0.1 is the paper's); "
+                f"got {label_smoothing!r}."
+            )
+        if label_smoothing and not self.supports_label_smoothing:
+            raise ValueError(
+                f"{name} does not support label_smoothing: one-sided label smoothing "
+                "applies to sigmoid cross-entropy discriminator losses (gan, dcgan, cgan); "
+                f"{name}'s discriminator loss is not one. Use label_smoothing=0."
+            )
+        self.label_smoothing = float(label_smoothing)
+
+        if (isinstance(historical_averaging, bool)
+                or not isinstance(historical_averaging, numbers.Real)
+                or not 0.0 <= historical_averaging < float("inf")):
+            raise ValueError(
+                f"historical_averaging must be a weight >= 0 (0 = off); "
+                f"got {historical_averaging!r}."
+            )
+        self.historical_averaging = float(historical_averaging)
+        self._historical = {}
+        if self.historical_averaging:
+            for key, net in (("d", self.discriminator), ("g", self.generator)):
+                means = [
+                    self.add_weight(shape=tuple(v.shape), initializer="zeros",
+                                    dtype="float32", trainable=False,
+                                    aggregation="only_first_replica",
+                                    name=f"hist_avg_{key}_{i}")
+                    for i, v in enumerate(net.trainable_variables)
+                ]
+                count = self.add_weight(shape=(), initializer="zeros", dtype="int64",
+                                        trainable=False, aggregation="only_first_replica",
+                                        name=f"hist_avg_{key}_count")
+                # The variables are fixed here, so each mean stays paired with its weight.
+                self._historical[key] = _Unsaved(
+                    means=means, count=count, variables=list(net.trainable_variables))
+                self.add_tracker(f"hist_avg_{key}")
+
+        if feature_matching is False:
+            feature_matching = None
+        if feature_matching is not None and not isinstance(feature_matching, (bool, str)):
+            raise ValueError(
+                "feature_matching must be None (off), True (the layer before the logit) "
+                f"or a layer name of the discriminator; got {feature_matching!r}."
+            )
+        self.feature_matching = feature_matching
+        self.feature_layer = None
+        self._features = _Unsaved(model=None)
+        if feature_matching is not None:
+            if not self._objective_takes_real_images():
+                raise ValueError(
+                    f"feature_matching needs the real images in the generator's "
+                    f"objective, but {name}.generator_objective does not accept "
+                    "`real_images=`. Add `real_images=None` to its signature and use "
+                    "`self.generator_adversarial_loss(...)` for its adversarial term."
+                )
+            self.feature_layer, self._features.model = self._feature_model(feature_matching)
+
+    @property
+    def real_label(self):
+        """The discriminator's target for real images: `1 - label_smoothing`."""
+        return 1.0 - self.label_smoothing
+
+    def _objective_takes_real_images(self):
+        params = inspect.signature(self.generator_objective).parameters.values()
+        return any(p.name == "real_images" or p.kind is p.VAR_KEYWORD for p in params)
+
+    def _feature_model(self, feature_matching):
+        """(layer name, keras.Model(D.inputs, that layer's output)) for feature matching."""
+        d = self.discriminator
+        inputs = getattr(d, "inputs", None)
+        if not inputs:
+            raise ValueError(
+                "feature_matching needs a functional discriminator (keras.Model built "
+                f"from keras.Input); {type(self).__name__}'s discriminator has no inputs."
+            )
+        if feature_matching is True:
+            tensor = keras.tree.flatten(d.outputs)[0]
+            for _ in range(2):
+                history = tensor._keras_history
+                node = history.operation._inbound_nodes[history.node_index]
+                if len(node.input_tensors) != 1:
+                    raise ValueError(
+                        f"feature_matching=True: the layer {history.operation.name!r} "
+                        "producing the logit has several inputs; pass the name of the "
+                        "feature layer instead."
+                    )
+                tensor = node.input_tensors[0]
+                # The authors match the features *before* minibatch discrimination.
+                if not isinstance(tensor._keras_history.operation, MinibatchDiscrimination):
+                    break
+            layer_name = tensor._keras_history.operation.name
+        else:
+            try:
+                layer = d.get_layer(feature_matching)
+            except ValueError:
+                raise ValueError(
+                    f"feature_matching={feature_matching!r}: the discriminator has no such "
+                    f"layer; its layers are {[layer.name for layer in d.layers]}."
+                ) from None
+            layer_name, tensor = layer.name, layer.output
+            if not isinstance(tensor, keras.KerasTensor):
+                raise ValueError(
+                    f"feature_matching={feature_matching!r}: the layer has several outputs; "
+                    "choose a layer with one output."
+                )
+        try:
+            model = keras.Model(d.input, tensor, name="discriminator_features")
+        except Exception as error:  # a layer of a nested model, unreachable from D.inputs
+            raise ValueError(
+                f"feature_matching={feature_matching!r}: cannot build a feature model from "
+                f"the discriminator's inputs to layer {layer_name!r} ({error})."
+            ) from None
+        return layer_name, model
+
+    def call_features(self, images, labels=None, training=False):
+        """The discriminator's feature-matching layer on images, as float32 (B, F)."""
+        if self._features.model is None:
+            raise ValueError("call_features needs a model created with feature_matching=.")
+        model = self._features.model
+        features = model([images, labels] if self.conditional else images, training=training)
+        features = tf.cast(features, "float32")
+        return tf.reshape(features, [tf.shape(features)[0], -1])
+
+    def feature_matching_loss(self, real_images, fake_images, labels=None):
+        """`||mean_x f(x) - mean_z f(G(z))||^2`, means over the global batch.
+
+        The real side is a constant for the generator (stop_gradient). Both sides run
+        the discriminator in training mode, as the generator's objective does.
+        """
+        if real_images is None:
+            raise ValueError("feature matching needs the real images of the step.")
+        real = tf.stop_gradient(self.call_features(real_images, labels, training=True))
+        fake = self.call_features(fake_images, labels, training=True)
+        difference = _global_batch_mean(real) - _global_batch_mean(fake)
+        return tf.reduce_sum(tf.square(difference))
+
+    def generator_adversarial_loss(self, fake_images, labels=None, real_images=None,
+                                   fake_logits=None):
+        """The generator's adversarial term: feature matching when on, else
+        `generator_loss(D(fake))` (`fake_logits` spares a second discriminator run).
+
+        Subclasses overriding `generator_objective` call it for their adversarial
+        term, so `feature_matching` keeps working for them.
+        """
+        if self.feature_matching is not None:
+            return self.feature_matching_loss(real_images, fake_images, labels)
+        if fake_logits is None:
+            fake_logits = self.call_discriminator(fake_images, labels, training=True)
+        return self.generator_loss(fake_logits)
+
+    def _historical_start(self):
+        """Before the first update, the running means start at the current weights."""
+        for state in self._historical.values():
+            first = tf.equal(state.count, 0)
+            for mean, var in zip(state.means, state.variables):
+                mean.assign(tf.where(first, tf.cast(var, "float32"), mean))
+            state.count.assign(tf.where(first, tf.constant(1, "int64"), state.count))
+
+    def historical_penalty(self, key):
+        """`historical_averaging * ||theta - mean of past theta||^2` for "d" or "g".
+
+        The mean covers the weights before the first update and after every applied
+        update so far (so the penalty is 0 at the first step).
+        """
+        state = self._historical[key]
+        terms = [
+            tf.reduce_sum(tf.square(tf.cast(var, "float32") - tf.stop_gradient(mean)))
+            for mean, var in zip(state.means, state.variables)
+        ]
+        return self.historical_averaging * tf.add_n(terms)
+
+    def _historical_update(self, key, applied):
+        """Folds the freshly updated weights into the running mean (if applied)."""
+        state = self._historical.get(key)
+        if state is None:
+            return
+        count = tf.cast(state.count, "float32")
+        rate = tf.where(applied, 1.0 / (count + 1.0), 0.0)
+        for mean, var in zip(state.means, state.variables):
+            mean.assign_add(rate * (tf.cast(var, "float32") - mean))
+        state.count.assign_add(tf.cast(applied, "int64"))
 
     # ----------------------------------------------------------------- hooks
     def discriminator_loss(self, real_logits, fake_logits):
@@ -152,10 +405,24 @@ class AdversarialModel(keras.Model):
         loss = self.discriminator_loss(real_logits, fake_logits)
         return loss, dict(self.discriminator_penalties(real_images, fake_images))
 
-    def generator_objective(self, fake_images, latents, labels):
-        """The generator's loss and extra terms, like `discriminator_objective`."""
-        fake_logits = self.call_discriminator(fake_images, labels, training=True)
-        return self.generator_loss(fake_logits), {}
+    def generator_objective(self, fake_images, latents, labels, real_images=None):
+        """The generator's loss and extra terms, like `discriminator_objective`.
+
+        `real_images` (the step's last real minibatch) is passed by `train_step` to
+        overrides that accept it; feature matching needs it. Overrides with the
+        older 3-argument signature keep working (without feature matching).
+        """
+        return self.generator_adversarial_loss(fake_images, labels, real_images), {}
+
+    def training_fakes(self, real_images, latents, labels):
+        """What the generator produces for one training update, given the real batch.
+
+        The default is `call_generator(latents, labels, training=True)`. Models whose
+        generator is conditioned on the real batch (LAPGAN's levels see the real
+        coarse images) override it; whatever it returns is passed on as `fake_images`
+        to `discriminator_objective` and `generator_objective`.
+        """
+        return self.call_generator(latents, labels, training=True)
 
     def after_discriminator_update(self):
         """Called after every discriminator update (e.g. WGAN's weight clipping)."""
@@ -258,6 +525,9 @@ class AdversarialModel(keras.Model):
             "d_steps": self.d_steps,
             "latent_distribution": self.latent_distribution,
             "seed": self.seed,
+            "label_smoothing": self.label_smoothing,
+            "feature_matching": self.feature_matching,
+            "historical_averaging": self.historical_averaging,
         }
 
     @classmethod
@@ -471,6 +741,8 @@ class AdversarialModel(keras.Model):
         fake_images = tf.stop_gradient(fake_images)
         with tf.GradientTape() as tape:
             loss, terms = self.discriminator_objective(real_images, fake_images, labels)
+            if "d" in self._historical:
+                terms = {**terms, "hist_avg_d": self.historical_penalty("d")}
             d_loss = tf.add_n([loss, *terms.values()])
             scaled = self._scaled(d_opt, d_loss)
         grads = tape.gradient(scaled, d_net.trainable_variables)
@@ -479,7 +751,14 @@ class AdversarialModel(keras.Model):
         )
         d_opt.apply(grads, d_net.trainable_variables)
         self.after_discriminator_update()
+        skips = isinstance(d_opt, keras.optimizers.LossScaleOptimizer)
+        self._historical_update("d", finite if skips else tf.constant(True))
         return d_loss, terms, finite
+
+    def _generator_objective(self, fake, latents, labels, real):
+        if self._objective_takes_real_images():
+            return self.generator_objective(fake, latents, labels, real_images=real)
+        return self.generator_objective(fake, latents, labels)
 
     def train_step(self, data):
         real, labels, given_latents = self.unpack_batch(data)
@@ -496,6 +775,8 @@ class AdversarialModel(keras.Model):
         per_step = tf.shape(real)[0] // k
         g_net, g_opt = self.generator, self.generator_optimizer
 
+        if self._historical:
+            self._historical_start()
         all_finite = tf.constant(True)
         d_losses = []
         term_totals = {}
@@ -510,27 +791,38 @@ class AdversarialModel(keras.Model):
                     latents = tf.cast(given_latents[chunk], "float32")
                 if i < k - 1:
                     with g_tape.stop_recording():
-                        fake = self.call_generator(latents, labels_i, training=True)
+                        fake = self.training_fakes(real_i, latents, labels_i)
                 else:
-                    fake = self.call_generator(latents, labels_i, training=True)
+                    fake = self.training_fakes(real_i, latents, labels_i)
                 with g_tape.stop_recording():
                     d_loss, terms, finite = self._discriminator_update(real_i, fake, labels_i)
                 all_finite = tf.logical_and(all_finite, finite)
                 d_losses.append(d_loss)
                 for name, value in terms.items():
                     term_totals[name] = term_totals.get(name, 0.0) + value / k
-            g_loss, g_terms = self.generator_objective(fake, latents, labels_i)
+            g_loss, g_terms = self._generator_objective(fake, latents, labels_i, real_i)
+            if "g" in self._historical:
+                g_terms = {**g_terms, "hist_avg_g": self.historical_penalty("g")}
             g_total = tf.add_n([g_loss, *g_terms.values()])
             scaled = self._scaled(g_opt, g_total)
         g_grads = g_tape.gradient(scaled, g_net.trainable_variables)
-        if isinstance(g_opt, keras.optimizers.LossScaleOptimizer):
+        g_skips = isinstance(g_opt, keras.optimizers.LossScaleOptimizer)
+        if g_skips:
             # Skip G's update when D's was skipped: NaN gradients make G's own loss
             # scaler skip this step (and back off its scale, conservatively).
             g_grads = [
                 None if g is None else tf.where(all_finite, g, tf.cast(float("nan"), g.dtype))
                 for g in g_grads
             ]
+        if "g" in self._historical:
+            g_applied = tf.constant(True)
+            if g_skips:  # a LossScaleOptimizer skips non-finite steps: so does the mean
+                g_applied = tf.reduce_all(
+                    [tf.reduce_all(tf.math.is_finite(g)) for g in g_grads if g is not None]
+                )
         g_opt.apply(g_grads, g_net.trainable_variables)
+        if "g" in self._historical:
+            self._historical_update("g", g_applied)
 
         self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
         self.g_loss_tracker.update_state(g_total)

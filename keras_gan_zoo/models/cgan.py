@@ -112,8 +112,10 @@ class CGAN(AdversarialModel):
         self.d_units = d_units
         self.dropout = dropout
 
+    supports_label_smoothing = True
+
     def discriminator_loss(self, real_logits, fake_logits):
-        return losses.nonsaturating_d_loss(real_logits, fake_logits)
+        return losses.nonsaturating_d_loss(real_logits, fake_logits, real_label=self.real_label)
 
     def generator_loss(self, fake_logits):
         return losses.nonsaturating_g_loss(fake_logits)

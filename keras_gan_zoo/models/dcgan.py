@@ -19,8 +19,21 @@ Differences from the paper, on purpose:
 import keras
 
 from keras_gan_zoo import losses
+from keras_gan_zoo.layers import MinibatchDiscrimination
 from keras_gan_zoo.models.adversarial import AdversarialModel
 from keras_gan_zoo.registry import register_model
+
+
+MINIBATCH_KERNEL_DIM = 5  # C of minibatch discrimination, as in the authors' code
+
+
+def _check_minibatch_discrimination(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            "minibatch_discrimination must be an int >= 0 (number of kernels, 0 = off); "
+            f"got {value!r}."
+        )
+    return value
 
 
 def _stages(side):
@@ -96,25 +109,47 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
     return keras.Model(z, images, name="generator")
 
 
-def dcgan_discriminator(image_shape, base_filters=64):
+_NORMALIZATIONS = ("batch", "layer", "none")
+
+
+def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
+                        minibatch_discrimination=0):
     """DCGAN discriminator: stride-2 convolutions, LeakyReLU(0.2), one logit.
 
     Args:
         image_shape: (side, side, channels).
         base_filters: channels of the first convolution (ndf), doubling per stage.
+        normalization: after every convolution but the first: `"batch"` (the
+            paper's synchronized batch norm), `"layer"` (layer norm over H, W, C of
+            each example, the WGAN-GP paper's recommendation for a critic whose
+            gradient penalty is per example) or `"none"` (convolutions with biases).
+        minibatch_discrimination: number of `MinibatchDiscrimination` kernels
+            inserted before the logit (Salimans et al. 2016); 0 = none.
     """
+    if normalization not in _NORMALIZATIONS:
+        raise ValueError(
+            f"normalization must be one of {_NORMALIZATIONS}; "
+            f"got {normalization!r}."
+        )
     stages, _, _ = _check_image_shape(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
     x = images
     width = base_filters
     for stage in range(stages):
-        x = keras.layers.Conv2D(width, 4, 2, padding="same", use_bias=stage == 0,
+        x = keras.layers.Conv2D(width, 4, 2, padding="same",
+                                use_bias=stage == 0 or normalization == "none",
                                 kernel_initializer=_init(), name=f"down{stage}")(x)
-        if stage > 0:
+        if stage > 0 and normalization == "batch":
             x = _batch_norm(f"down{stage}_bn")(x)
+        elif stage > 0 and normalization == "layer":
+            x = keras.layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5,
+                                                name=f"down{stage}_ln")(x)
         x = keras.layers.LeakyReLU(0.2)(x)
         width *= 2
     x = keras.layers.Flatten()(x)
+    if minibatch_discrimination:
+        x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,
+                                    name="minibatch_discrimination")(x)
     logits = keras.layers.Dense(1, kernel_initializer=_init(), dtype="float32",
                                 name="logit")(x)
     return keras.Model(images, logits, name="discriminator")
@@ -131,8 +166,12 @@ class DCGAN(AdversarialModel):
             for the paper's LSUN / faces.
         base_filters: ngf = ndf (64 in common implementations; the paper's 64x64
             generator corresponds to 128).
+        minibatch_discrimination: number of minibatch-discrimination kernels before
+            the discriminator's logit (Salimans et al. 2016; 100 in their code);
+            0 = off, the DCGAN paper's discriminator.
         **kwargs: `AdversarialModel` arguments (`d_steps`, `latent_distribution`,
-            `seed`, `name`).
+            `seed`, `name`, and the improved techniques `label_smoothing`,
+            `feature_matching`, `historical_averaging`).
 
     Example:
         >>> model = keras_gan_zoo.create_model("dcgan", image_shape=(28, 28, 1))
@@ -144,18 +183,24 @@ class DCGAN(AdversarialModel):
         Generative Adversarial Networks, arXiv:1511.06434.
     """
 
-    def __init__(self, latent_dim=100, image_shape=(64, 64, 3), base_filters=64, **kwargs):
+    supports_label_smoothing = True
+
+    def __init__(self, latent_dim=100, image_shape=(64, 64, 3), base_filters=64,
+                 minibatch_discrimination=0, **kwargs):
         image_shape = tuple(image_shape)
+        minibatch_discrimination = _check_minibatch_discrimination(minibatch_discrimination)
         super().__init__(
             generator=dcgan_generator(latent_dim, image_shape, base_filters),
-            discriminator=dcgan_discriminator(image_shape, base_filters),
+            discriminator=dcgan_discriminator(
+                image_shape, base_filters, minibatch_discrimination=minibatch_discrimination),
             latent_dim=latent_dim,
             **kwargs,
         )
         self.base_filters = base_filters
+        self.minibatch_discrimination = minibatch_discrimination
 
     def discriminator_loss(self, real_logits, fake_logits):
-        return losses.nonsaturating_d_loss(real_logits, fake_logits)
+        return losses.nonsaturating_d_loss(real_logits, fake_logits, real_label=self.real_label)
 
     def generator_loss(self, fake_logits):
         return losses.nonsaturating_g_loss(fake_logits)
@@ -165,4 +210,5 @@ class DCGAN(AdversarialModel):
             **super().get_config(),
             "image_shape": list(self.image_shape),
             "base_filters": self.base_filters,
+            "minibatch_discrimination": self.minibatch_discrimination,
         }

@@ -25,7 +25,9 @@ import math
 import keras
 
 from keras_gan_zoo import losses
+from keras_gan_zoo.layers import MinibatchDiscrimination
 from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.models.dcgan import MINIBATCH_KERNEL_DIM, _check_minibatch_discrimination
 from keras_gan_zoo.registry import register_model
 
 GAN_LOSSES = ("nonsaturating", "minimax")
@@ -100,8 +102,9 @@ def gan_generator(latent_dim, image_shape, hidden_units=1200):
 
 
 def gan_discriminator(image_shape, hidden_units=240, pieces=5, dropout=0.5,
-                      input_dropout=0.2):
-    """Two maxout layers with dropout and one logit."""
+                      input_dropout=0.2, minibatch_discrimination=0):
+    """Two maxout layers with dropout and one logit (after `minibatch_discrimination`
+    minibatch-discrimination kernels, if > 0)."""
     images = keras.Input(image_shape, name="images")
     x = keras.layers.Flatten()(images)
     if input_dropout:
@@ -112,6 +115,9 @@ def gan_discriminator(image_shape, hidden_units=240, pieces=5, dropout=0.5,
                    kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
+    if minibatch_discrimination:
+        x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,
+                                    name="minibatch_discrimination")(x)
     logits = keras.layers.Dense(
         1, dtype="float32", name="logit",
         kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
@@ -139,7 +145,11 @@ class GAN(AdversarialModel):
         loss: `"nonsaturating"` (default) or `"minimax"` (equation 1 of the paper).
         optimizer: `"adam"` (default, Adam(2e-4, 0.5)) or `"paper_sgd"` (SGD 0.1,
             momentum 0.5, decay 1.000004 per step) for a bare `compile()`.
-        **kwargs: `AdversarialModel` arguments (`d_steps`, `latent_distribution`, `seed`).
+        minibatch_discrimination: number of minibatch-discrimination kernels before
+            the logit (Salimans et al. 2016); 0 = off, the paper's discriminator.
+        **kwargs: `AdversarialModel` arguments (`d_steps`, `latent_distribution`, `seed`,
+            and the improved techniques `label_smoothing`, `feature_matching`,
+            `historical_averaging`).
 
     Example:
         >>> model = keras_gan_zoo.create_model("gan", image_shape=(28, 28, 1))
@@ -148,6 +158,8 @@ class GAN(AdversarialModel):
     Reference:
         Goodfellow et al., Generative Adversarial Networks, arXiv:1406.2661.
     """
+
+    supports_label_smoothing = True
 
     def __init__(
         self,
@@ -161,19 +173,21 @@ class GAN(AdversarialModel):
         loss="nonsaturating",
         optimizer="adam",
         latent_distribution="uniform",
+        minibatch_discrimination=0,
         **kwargs,
     ):
         if optimizer not in GAN_OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {GAN_OPTIMIZERS}; got {optimizer!r}.")
         if loss not in GAN_LOSSES:
             raise ValueError(f"loss must be one of {GAN_LOSSES}; got {loss!r}.")
+        minibatch_discrimination = _check_minibatch_discrimination(minibatch_discrimination)
         image_shape = tuple(image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels); got {image_shape}.")
         super().__init__(
             generator=gan_generator(latent_dim, image_shape, g_hidden_units),
             discriminator=gan_discriminator(image_shape, d_hidden_units, pieces, dropout,
-                                            input_dropout),
+                                            input_dropout, minibatch_discrimination),
             latent_dim=latent_dim,
             latent_distribution=latent_distribution,
             **kwargs,
@@ -185,6 +199,7 @@ class GAN(AdversarialModel):
         self.input_dropout = input_dropout
         self.loss_name = loss
         self.optimizer_name = optimizer
+        self.minibatch_discrimination = minibatch_discrimination
 
     def default_optimizers(self):
         if self.optimizer_name == "adam":
@@ -199,7 +214,7 @@ class GAN(AdversarialModel):
         return sgd(), sgd()
 
     def discriminator_loss(self, real_logits, fake_logits):
-        return losses.minimax_d_loss(real_logits, fake_logits)
+        return losses.minimax_d_loss(real_logits, fake_logits, real_label=self.real_label)
 
     def generator_loss(self, fake_logits):
         if self.loss_name == "minimax":
@@ -217,4 +232,5 @@ class GAN(AdversarialModel):
             "input_dropout": self.input_dropout,
             "loss": self.loss_name,
             "optimizer": self.optimizer_name,
+            "minibatch_discrimination": self.minibatch_discrimination,
         }
