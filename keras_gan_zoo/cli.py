@@ -14,6 +14,7 @@ same command again with a larger `--epochs` and it resumes from the checkpoint;
 
 import argparse
 import ast
+import inspect
 import json
 import os
 import sys
@@ -110,6 +111,7 @@ def cmd_list(args):
 
 def cmd_train(args):
     import keras
+    import numpy as np
 
     import keras_gan_zoo as kgz
 
@@ -127,27 +129,36 @@ def cmd_train(args):
             print(f"Resuming under {policy}, the precision this checkpoint trained with.")
     else:
         policy = kgz.precision.set_precision(args.precision)
-    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
-                                limit=args.limit)
-
     if done:
         model = keras.models.load_model(checkpoint)
         print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
     else:
+        info = kgz.datasets.info(args.dataset)
         overrides = dict(args.overrides)
-        overrides.setdefault("image_shape", kgz.datasets.info(args.dataset)["image_shape"])
+        overrides.setdefault("image_shape", info["image_shape"])
         overrides.setdefault("seed", args.seed)
+        cls = kgz.registry.model_class(args.model)
+        if "num_classes" in inspect.signature(cls.__init__).parameters and info["num_classes"]:
+            overrides.setdefault("num_classes", info["num_classes"])  # a conditional model
         model = kgz.create_model(args.model, **overrides)
         model.compile()
+    conditional = getattr(model, "conditional", False)
+    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                limit=args.limit, with_labels=conditional)
     if done >= args.epochs:
         print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
         return 0
 
     print(f"Training {args.model} on {args.dataset} ({dataset.source}), "
           f"precision {policy}, epochs {done + 1}..{args.epochs} -> {out}")
+    grid_kwargs = {}
+    if conditional:  # one row per class
+        grid_kwargs = {"generate_kwargs": {"labels": np.repeat(np.arange(model.num_classes),
+                                                               model.num_classes)},
+                       "num_samples": model.num_classes**2, "nrow": model.num_classes}
     callbacks = [
         kgz.callbacks.SampleGrid(os.path.join(out, "samples"), every=args.sample_every,
-                                 seed=args.seed),
+                                 seed=args.seed, **grid_kwargs),
         kgz.callbacks.TrainingCheckpoint(checkpoint),
     ]
     history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,

@@ -88,3 +88,14 @@ def test_module_entry_point_runs():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "gan " in result.stdout
+
+
+def test_train_conditional_model_uses_labels_and_class_rows(tmp_path):
+    out = tmp_path / "run"
+    assert cli.main(["train", "cgan_tiny", "--dataset", "fashion_mnist", "--limit", "128",
+                     "--batch-size", "64", "--precision", "fp32", "--verbose", "0",
+                     "--epochs", "1", "--out", str(out)]) == 0
+    model = keras.models.load_model(out / "model.keras")
+    assert model.num_classes == 10  # taken from the dataset
+    grid = np.asarray(Image.open(out / "samples" / "latest.png"))
+    assert grid.shape[0] == grid.shape[1] == 10 * 28 + 11 * 2  # one row per class
