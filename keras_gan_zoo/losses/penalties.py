@@ -41,17 +41,27 @@ def _call(critic, x, conditions):
     return outputs
 
 
-def _input_gradients(critic, x, conditions):
-    """Per-example gradients of critic(x) w.r.t. x, as float32."""
+def _input_gradients(critic, x, conditions, loss_scale=None):
+    """Per-example gradients of critic(x) w.r.t. x, as float32.
+
+    With `loss_scale`, the critic's output is multiplied by it before the
+    gradient (so float16 intermediate gradients do not underflow) and the
+    float32 result is divided by it again.
+    """
     with tf.GradientTape() as tape:
         tape.watch(x)
         outputs = _call(critic, x, conditions)
         # Examples are independent, so d(sum)/dx_i = d(out_i)/dx_i.
         total = tf.reduce_sum(tf.cast(outputs, tf.float32))
+        if loss_scale is not None:
+            total = total * loss_scale
     grads = tape.gradient(
         total, x, unconnected_gradients=tf.UnconnectedGradients.ZERO
     )
-    return tf.cast(grads, tf.float32)
+    grads = tf.cast(grads, tf.float32)
+    if loss_scale is not None:
+        grads = grads / loss_scale
+    return grads
 
 
 def _squared_norm_per_example(grads):
@@ -68,6 +78,7 @@ def gradient_penalty(
     target=1.0,
     conditions=None,
     alpha=None,
+    loss_scale=None,
 ):
     """WGAN-GP gradient penalty: ``E[(||grad_x critic(x_hat)||_2 - target)^2]``.
 
@@ -93,6 +104,18 @@ def gradient_penalty(
         conditions: Optional extra critic input (e.g. labels), passed as is.
         alpha: Optional explicit interpolation weights, shape ``(B,)``
             (mainly for tests); ``seed`` is then ignored.
+        loss_scale: Optional positive scale (a number, tensor or variable,
+            e.g. a ``LossScaleOptimizer``'s ``dynamic_scale``) for float16
+            critics: the critic's output is multiplied by it before the inner
+            gradient and the gradient divided by it afterwards (in float32),
+            so small input gradients do not underflow in float16. If the
+            scaled gradient overflows, the returned value is the unscaled
+            penalty (recomputed on such steps only) and its gradient is NaN,
+            so a loss-scale optimizer skips the step and lowers its scale.
+            That recomputation runs on the overflowing replica only, so under
+            a ``tf.distribute`` strategy the critic must not use cross-replica
+            ops (synchronized batch norm, which a penalized critic should not
+            have anyway). ``None``: no scaling.
 
     Returns:
         Float32 scalar, mean over the local batch.
@@ -143,10 +166,43 @@ def gradient_penalty(
     alpha = tf.reshape(alpha, tf.concat([[-1], tf.ones_like(tf.shape(real))[1:]], 0))
 
     x_hat = real + alpha * (fake - real)
-    grads = _input_gradients(critic, x_hat, conditions)
-    norm = tf.sqrt(_squared_norm_per_example(grads) + _NORM_EPSILON)
     target = tf.cast(target, tf.float32)
-    return tf.reduce_mean(tf.square(norm - target))
+
+    def penalty(scale):
+        grads = _input_gradients(critic, x_hat, conditions, scale)
+        norm = tf.sqrt(_squared_norm_per_example(grads) + _NORM_EPSILON)
+        return tf.reduce_mean(tf.square(norm - target))
+
+    if loss_scale is None:
+        return penalty(None)
+    scaled = penalty(tf.cast(loss_scale, tf.float32))
+    return _skip_on_overflow(scaled, lambda: penalty(None))
+
+
+def _skip_on_overflow(value, unscaled_value):
+    """`value` if finite; else the finite `unscaled_value()` with a NaN gradient.
+
+    A scaled inner gradient that overflowed makes the penalty non-finite. The
+    step must then be skipped (a NaN gradient makes a loss-scale optimizer skip
+    it and lower its scale), but the value reported for it (metrics, History)
+    stays the penalty's: it is recomputed without scaling, only on such steps.
+    """
+    finite = tf.math.is_finite(value)
+    fallback = tf.cond(
+        finite,
+        lambda: tf.zeros_like(value),
+        lambda: tf.stop_gradient(unscaled_value()),
+    )
+
+    @tf.custom_gradient
+    def guard(penalty, reported):
+        def grad(upstream):
+            poison = tf.where(finite, 1.0, float("nan"))
+            return upstream * poison, tf.zeros_like(reported)
+
+        return tf.where(finite, penalty, reported), grad
+
+    return guard(value, fallback)
 
 
 def r1_penalty(discriminator, real, *, conditions=None):
