@@ -9,7 +9,6 @@ from keras_gan_zoo.models.infogan import InfoGAN, infogan_discriminator, infogan
 from keras_gan_zoo.models.lsgan import LSGAN
 from keras_gan_zoo.models.wgan import WGAN
 from keras_gan_zoo.models.wgan_gp import WGANGP
-from keras_gan_zoo.models.lapgan import LAPGAN
 
 __all__ = [
     "AdversarialModel",
@@ -32,5 +31,4 @@ __all__ = [
     "InfoGAN",
     "infogan_discriminator",
     "infogan_generator",
-    "LAPGAN",
 ]
