@@ -1,6 +1,6 @@
 """Recipe: WGAN-GP on Fashion-MNIST 28x28 (the `wgan_gp_fashion_mnist` checkpoint).
 
-    python applications/wgan_gp_fashion_mnist.py --epochs 2 --out runs/wgan_gp_fashion_mnist
+    python applications/wgan_gp_fashion_mnist.py --epochs 4 --out runs/wgan_gp_fashion_mnist
 
 Defaults are the published run: DCGAN networks with ngf = ndf = 64 and a layer-norm
 critic, latent 100, Adam(1e-4, beta_1=0, beta_2=0.9) for both, lambda = 10,
@@ -12,7 +12,7 @@ from absl import app, flags
 
 import recipe
 
-recipe.define_common_flags(epochs=2, batch_size=5 * 64, dataset="fashion_mnist")
+recipe.define_common_flags(epochs=4, batch_size=5 * 64, dataset="fashion_mnist")
 flags.DEFINE_integer("base_filters", 64, "ngf = ndf.")
 flags.DEFINE_integer("latent_dim", 100, "Size of z.")
 flags.DEFINE_integer("n_critic", 5, "Critic updates per generator update.")
