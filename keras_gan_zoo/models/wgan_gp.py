@@ -16,8 +16,9 @@ Mixed precision: under `mixed_float16` the critic's output is multiplied by the
 discriminator optimizer's current loss scale (per example: divided by the global
 minibatch, see `penalty_loss_scale`) before the inner gradient, and the gradient
 divided by the same factor in float32 (`losses.gradient_penalty(loss_scale=...)`),
-so small input gradients do not underflow in float16; an overflowing scale gives
-a non-finite penalty and the step is skipped like any overflow.
+so small input gradients do not underflow in float16. If the scaled gradient
+overflows, the step is skipped like any overflow (the penalty's gradient is NaN)
+while the value reported for it is the unscaled penalty, so the logs stay finite.
 
 Distribution: alpha is drawn for the GLOBAL minibatch from a stateless RNG seeded
 by (model seed, discriminator step) and each replica takes the slice of its own
