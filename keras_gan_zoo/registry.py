@@ -107,6 +107,20 @@ def list_models(pattern="*", include_tiny=False):
     )
 
 
-def list_tiny_models():
-    """Names of every tiny test variant (what the contract tests iterate over)."""
-    return sorted(name for name, (_, _, is_tiny, _) in _MODELS.items() if is_tiny)
+def list_tiny_models(family=None):
+    """Names of the tiny test variants (what the contract tests iterate over).
+
+    Args:
+        family: only variants of this family (`"adversarial"`, `"autoencoding"`,
+            `"autoregressive"`: the `family` attribute of the model's base class).
+    """
+    return sorted(
+        name
+        for name, (cls, _, is_tiny, _) in _MODELS.items()
+        if is_tiny and (family is None or getattr(cls, "family", None) == family)
+    )
+
+
+def model_family(name):
+    """The family (`cls.family`) of a registered model."""
+    return getattr(model_class(name), "family", None)

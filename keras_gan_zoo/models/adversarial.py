@@ -37,48 +37,27 @@ float32 at the networks' outputs.
 
 import inspect
 import numbers
-import os
 import random
-import shutil
-import tempfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.layers import MinibatchDiscrimination
+from keras_gan_zoo.models.base import (
+    GenerativeModel,
+    all_finite as grads_finite,
+    global_batch_mean,
+    is_float16_policy,
+    num_replicas,
+    replica_id,
+)
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
-
-def _num_replicas():
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _replica_id():
-    ctx = tf.distribute.get_replica_context()
-    return 0 if ctx is None else ctx.replica_id_in_sync_group
-
-
-def _is_float16_policy():
-    return keras.mixed_precision.global_policy().compute_dtype == "float16"
-
-
-def _global_batch_mean(x):
-    """Mean over the GLOBAL batch of (per-replica batch, ...) values.
-
-    Under a strategy the sums and counts are all-reduced (differentiably: the
-    gradient of an all-sum is an all-sum), so a loss built on it is the same value
-    on every replica and `loss / num_replicas` summed over replicas has the
-    gradient of the global loss.
-    """
-    total = tf.reduce_sum(x, axis=0)
-    count = tf.cast(tf.shape(x)[0], x.dtype)
-    if _num_replicas() == 1:
-        return total / count
-    ctx = tf.distribute.get_replica_context()
-    total, count = ctx.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
-    return total / count
+# Kept importable under their old private names (models written before base.py).
+_num_replicas, _replica_id = num_replicas, replica_id
+_is_float16_policy, _global_batch_mean = is_float16_policy, global_batch_mean
 
 
 class _Unsaved:
@@ -89,7 +68,7 @@ class _Unsaved:
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class AdversarialModel(keras.Model):
+class AdversarialModel(GenerativeModel):
     """Base class of adversarial models: a generator, a discriminator, two optimizers.
 
     Subclasses build the networks, pass them here and implement
@@ -108,8 +87,9 @@ class AdversarialModel(keras.Model):
         num_classes: `None` for an unconditional model; the number of classes of a
             conditional one, whose batches must then carry int labels.
         d_steps: discriminator updates per generator update (k in Goodfellow 2014,
-            n_critic in WGAN). The incoming batch is split into `d_steps` minibatches,
-            one per discriminator update, so every update sees fresh data.
+            n_critic in WGAN). The incoming batch is split into `d_steps` strided
+            minibatches (example j -> update j mod k), one per discriminator update, so
+            every update sees fresh data and N replicas train as one device.
         latent_distribution: `"normal"` (N(0, 1)) or `"uniform"` (U(-1, 1)).
         seed: integer seed of the training noise (latents); `None` draws one.
             Stored in the config, so a reloaded model continues the same sequence.
@@ -138,6 +118,8 @@ class AdversarialModel(keras.Model):
         Salimans et al., Improved Techniques for Training GANs, arXiv:1606.03498.
     """
 
+    family = "adversarial"
+
     # True for models whose discriminator loss is a sigmoid cross-entropy taking
     # `real_label=self.real_label` (one-sided label smoothing applies to them).
     supports_label_smoothing = False
@@ -156,9 +138,8 @@ class AdversarialModel(keras.Model):
         historical_averaging=0.0,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
-            raise ValueError(f"num_classes must be None or an int >= 2; got {num_classes!r}.")
+        super().__init__(image_shape=generator.output_shape[1:], num_classes=num_classes,
+                         **kwargs)
         if not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}.")
         if not isinstance(d_steps, int) or d_steps < 1:
@@ -171,14 +152,11 @@ class AdversarialModel(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
-        self.num_classes = num_classes
         self.d_steps = d_steps
         self.latent_distribution = latent_distribution
         self.seed = int(seed) if seed is not None else random.randrange(2**31 - 1)
-        self.image_shape = tuple(int(d) for d in generator.output_shape[1:])
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self._extra_trackers = {}
+        self.d_loss_tracker = self.add_tracker("d_loss")
+        self.g_loss_tracker = self.add_tracker("g_loss")
         self.generator_optimizer = None
         self.discriminator_optimizer = None
         self._init_improved_techniques(label_smoothing, feature_matching, historical_averaging)
@@ -438,14 +416,6 @@ class AdversarialModel(keras.Model):
             keras.optimizers.Adam(2e-4, beta_1=0.5),
         )
 
-    def add_tracker(self, name):
-        """Declares an extra `keras.metrics.Mean` reported by fit under `name`."""
-        if name in ("d_loss", "g_loss") or name in self._extra_trackers:
-            raise ValueError(f"A tracker named {name!r} already exists.")
-        tracker = keras.metrics.Mean(name=name)
-        self._extra_trackers[name] = tracker
-        return tracker
-
     # --------------------------------------------------------------- compile
     def compile(
         self,
@@ -461,13 +431,7 @@ class AdversarialModel(keras.Model):
             **kwargs: `keras.Model.compile` arguments that apply here
                 (`steps_per_execution`, `jit_compile`, `run_eagerly`).
         """
-        for key in ("optimizer", "loss", "metrics", "loss_weights"):
-            if key in kwargs:
-                raise TypeError(
-                    f"{type(self).__name__}.compile() takes generator_optimizer= and "
-                    f"discriminator_optimizer=; its losses are part of the model, "
-                    f"got {key}=."
-                )
+        self._reject_keras_losses(kwargs, "generator_optimizer= and discriminator_optimizer=")
         default_g, default_d = self.default_optimizers()
         g_opt = keras.optimizers.get(generator_optimizer) if generator_optimizer else default_g
         d_opt = (
@@ -477,15 +441,8 @@ class AdversarialModel(keras.Model):
         )
         if g_opt is d_opt:
             raise ValueError("The generator and discriminator need two optimizer instances.")
-        if _is_float16_policy():
-            g_opt, d_opt = (
-                opt
-                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
-                else keras.optimizers.LossScaleOptimizer(opt, name=f"{prefix}_loss_scale")
-                for opt, prefix in ((g_opt, "generator"), (d_opt, "discriminator"))
-            )
-        self.generator_optimizer = g_opt
-        self.discriminator_optimizer = d_opt
+        self.generator_optimizer = self._optimizer_for_policy(g_opt, "generator")
+        self.discriminator_optimizer = self._optimizer_for_policy(d_opt, "discriminator")
         super().compile(optimizer=None, **kwargs)
         self._zoo_compile_kwargs = {
             k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
@@ -534,17 +491,7 @@ class AdversarialModel(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
-    # --------------------------------------------------------------- metrics
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, *self._extra_trackers.values()]
-
     # ------------------------------------------------------------------ call
-    @property
-    def conditional(self):
-        """True for a model whose networks take class labels."""
-        return self.num_classes is not None
-
     def call_generator(self, latents, labels=None, training=False):
         """Runs the generator on latents (and labels, for a conditional model)."""
         if self.conditional:
@@ -561,21 +508,7 @@ class AdversarialModel(keras.Model):
         return self.call_generator(latents, labels, training=training)
 
     # ---------------------------------------------------------------- inputs
-    def _check_images(self, images, where):
-        """Static checks of a batch of images: rank, size, channels, float dtype."""
-        dtype = tf.as_dtype(images.dtype)
-        if not dtype.is_floating:
-            raise ValueError(
-                f"{where}: expected float images in [-1, 1]; got dtype {dtype.name}. "
-                "Scale uint8 pixels with `x / 127.5 - 1` (keras_gan_zoo.datasets does)."
-            )
-        shape = tuple(images.shape)
-        if len(shape) != 4 or tuple(shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"{where}: expected images of shape (batch, "
-                f"{', '.join(map(str, self.image_shape))}) for {type(self).__name__}"
-                f"(image_shape={self.image_shape}); got shape {shape}."
-            )
+    batch_extras = ("latents",)  # dict batches may fix the training noise per example
 
     def unpack_batch(self, data):
         """Splits a fit batch into `(images, labels, latents)`.
@@ -586,75 +519,15 @@ class AdversarialModel(keras.Model):
         (reproducible debugging; the distribution tests use it). Unconditional
         models ignore labels; conditional ones require them.
         """
-        labels = latents = None
-        if isinstance(data, dict):
-            unknown = set(data) - {"images", "labels", "latents"}
-            if "images" not in data or unknown:
-                raise ValueError(
-                    "A dict batch needs the key 'images' (optional: 'labels', 'latents'); "
-                    f"got keys {sorted(data)}."
-                )
-            images, labels, latents = data["images"], data.get("labels"), data.get("latents")
-        elif isinstance(data, (tuple, list)):
-            if not data:
-                raise ValueError("Got an empty batch.")
-            images = data[0]
-            labels = data[1] if len(data) > 1 else None
-        else:
-            images = data
-        if self.conditional and labels is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional (num_classes={self.num_classes}): "
-                "batches must be (images, labels), e.g. "
-                "keras_gan_zoo.datasets.load(name, with_labels=True) or fit(x=images, "
-                "y=labels); got images only."
-            )
-        return images, (labels if self.conditional else None), latents
+        images, labels, extras = super().unpack_batch(data)
+        return images, labels, extras.get("latents")
 
-    def _check_labels(self, labels, where):
-        dtype = tf.as_dtype(labels.dtype)
-        if not dtype.is_integer:
-            raise ValueError(
-                f"{where}: expected integer class labels in [0, {self.num_classes}); "
-                f"got dtype {dtype.name}."
-            )
-        if labels.shape.rank is not None and labels.shape.rank != 1:
-            raise ValueError(
-                f"{where}: expected labels of shape (batch,); got shape {tuple(labels.shape)}."
-            )
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, after checking what comes in (shape, dtype, range)."""
+    def _require_compiled(self):
         if self.generator_optimizer is None:
             raise RuntimeError(
                 f"Call {type(self).__name__}.compile() before fit() "
                 "(with no arguments for the paper's optimizers)."
             )
-        if isinstance(x, np.ndarray):
-            if self.conditional:
-                if y is None:
-                    self.unpack_batch((x,))  # raises: labels are missing
-                labels = np.asarray(y)
-                self._check_labels(tf.constant(labels[:1]), "fit")
-                if labels.min() < 0 or labels.max() >= self.num_classes:
-                    raise ValueError(
-                        f"fit: labels must be in [0, {self.num_classes}); got values in "
-                        f"[{labels.min()}, {labels.max()}]."
-                    )
-            self._check_images(x, "fit")
-            lo, hi = float(np.min(x)), float(np.max(x))
-            if lo < -1.001 or hi > 1.001:
-                raise ValueError(
-                    f"fit: expected images in [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]. "
-                    "Scale uint8 pixels with `x / 127.5 - 1`."
-                )
-        elif isinstance(x, tf.data.Dataset):
-            spec, label_spec, _ = self.unpack_batch(x.element_spec)
-            self._check_images(spec, "fit(dataset)")
-            if label_spec is not None:
-                self._check_labels(label_spec, "fit(dataset)")
-            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
-        return super().fit(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------ sampling
     def sample_latent(self, batch_size, draw=0):
@@ -678,28 +551,6 @@ class AdversarialModel(keras.Model):
             return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype("float32")
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
-    def _labels_numpy(self, n, labels):
-        """Validates `labels` for generate: an int class (broadcast) or n ints."""
-        if not self.conditional:
-            if labels is not None:
-                raise ValueError(f"{type(self).__name__} is unconditional; it takes no labels.")
-            return None
-        if labels is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional: pass labels= (one class for all "
-                f"samples, or {n} ints in [0, {self.num_classes}))."
-            )
-        labels = np.asarray(labels)
-        if labels.ndim == 0:
-            labels = np.full((n,), labels)
-        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(f"labels must be {n} ints; got {labels.dtype} of shape {labels.shape}.")
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f"labels must be in [0, {self.num_classes}); got [{labels.min()}, {labels.max()}]."
-            )
-        return labels.astype("int32")
-
     def generate(self, n, seed=None, latents=None, labels=None, batch_size=256):
         """Samples `n` images in [-1, 1] as a float32 numpy array.
 
@@ -714,9 +565,8 @@ class AdversarialModel(keras.Model):
             >>> images = model.generate(64, seed=0)   # (64, H, W, C)
             >>> shirts = cgan.generate(8, seed=0, labels=6)
         """
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int; got {n!r}.")
-        labels = self._labels_numpy(int(n), labels)
+        n = self._check_count(n)
+        labels = self._labels_numpy(n, labels)
         if latents is None:
             latents = self._latents_numpy(int(n), seed)
         latents = np.asarray(latents, dtype="float32")
@@ -732,10 +582,6 @@ class AdversarialModel(keras.Model):
         return np.concatenate(chunks, axis=0)
 
     # ------------------------------------------------------------- training
-    def _scaled(self, optimizer, loss):
-        """Global-batch scaling for tf.distribute, then the loss scale (fp16)."""
-        return optimizer.scale_loss(loss / _num_replicas())
-
     def _discriminator_update(self, real_images, fake_images, labels):
         d_net, d_opt = self.discriminator, self.discriminator_optimizer
         fake_images = tf.stop_gradient(fake_images)
@@ -746,9 +592,7 @@ class AdversarialModel(keras.Model):
             d_loss = tf.add_n([loss, *terms.values()])
             scaled = self._scaled(d_opt, d_loss)
         grads = tape.gradient(scaled, d_net.trainable_variables)
-        finite = tf.reduce_all(
-            [tf.reduce_all(tf.math.is_finite(g)) for g in grads if g is not None]
-        )
+        finite = grads_finite(grads)
         d_opt.apply(grads, d_net.trainable_variables)
         self.after_discriminator_update()
         skips = isinstance(d_opt, keras.optimizers.LossScaleOptimizer)
@@ -782,7 +626,11 @@ class AdversarialModel(keras.Model):
         term_totals = {}
         with tf.GradientTape() as g_tape:
             for i in range(k):
-                chunk = slice(i * per_step, (i + 1) * per_step)
+                # Strided minibatches (example j -> minibatch j mod k): under a
+                # strategy each replica holds a contiguous block of the global batch,
+                # so the replicas' i-th minibatches together are exactly the global
+                # batch's i-th minibatch, and k > 1 trains as on one device.
+                chunk = slice(i, per_step * k, k)
                 real_i = real[chunk]
                 labels_i = None if labels is None else labels[chunk]
                 if given_latents is None:
@@ -817,18 +665,14 @@ class AdversarialModel(keras.Model):
         if "g" in self._historical:
             g_applied = tf.constant(True)
             if g_skips:  # a LossScaleOptimizer skips non-finite steps: so does the mean
-                g_applied = tf.reduce_all(
-                    [tf.reduce_all(tf.math.is_finite(g)) for g in g_grads if g is not None]
-                )
+                g_applied = grads_finite(g_grads)
         g_opt.apply(g_grads, g_net.trainable_variables)
         if "g" in self._historical:
             self._historical_update("g", g_applied)
 
-        self.d_loss_tracker.update_state(tf.add_n(d_losses) / k)
-        self.g_loss_tracker.update_state(g_total)
-        for name, value in {**term_totals, **g_terms}.items():
-            self._extra_trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self._update_trackers(
+            {"d_loss": tf.add_n(d_losses) / k, "g_loss": g_total, **term_totals, **g_terms}
+        )
 
     # --------------------------------------------------------------- export
     def export_generator(self, path):
@@ -848,9 +692,6 @@ class AdversarialModel(keras.Model):
             >>> g = tf.saved_model.load("dcgan_generator")
             >>> images = g.serve(tf.random.normal([16, 100]))
         """
-        path = os.path.abspath(os.fspath(path))
-        parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
         generator = self.generator
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")]
         if self.conditional:
@@ -866,14 +707,4 @@ class AdversarialModel(keras.Model):
         archive = keras.export.ExportArchive()
         archive.track(generator)
         archive.add_endpoint("serve", serve, input_signature=signature)
-        staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
-        try:
-            target = os.path.join(staging, "model")
-            archive.write_out(target, verbose=False)
-            if os.path.exists(path):
-                old = os.path.join(staging, "old")
-                os.replace(path, old)
-            os.replace(target, path)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return path
+        return self._write_export(archive, path)
