@@ -37,7 +37,6 @@ float32 at the networks' outputs.
 
 import inspect
 import numbers
-import random
 
 import keras
 import numpy as np
@@ -154,7 +153,7 @@ class AdversarialModel(GenerativeModel):
         self.latent_dim = latent_dim
         self.d_steps = d_steps
         self.latent_distribution = latent_distribution
-        self.seed = int(seed) if seed is not None else random.randrange(2**31 - 1)
+        self.seed = self._resolve_seed(seed)
         self.d_loss_tracker = self.add_tracker("d_loss")
         self.g_loss_tracker = self.add_tracker("g_loss")
         self.generator_optimizer = None

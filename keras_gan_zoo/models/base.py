@@ -23,6 +23,7 @@ Subclasses set `family` (what the contract tests group models by: one of
 """
 
 import os
+import random
 import shutil
 import tempfile
 
@@ -104,6 +105,61 @@ class GenerativeModel(keras.Model):
         self.image_shape = image_shape
         self.num_classes = None if num_classes is None else int(num_classes)
         self._trackers = {}
+
+    @staticmethod
+    def _resolve_seed(seed):
+        """`seed` as an int (stored in the config); `None` draws one."""
+        if seed is None:
+            return random.randrange(2**31 - 1)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an int or None; got {seed!r}.")
+        return int(seed)
+
+    # ------------------------------------------------- one-optimizer compile
+    # The default for models trained by one optimizer (autoencoders, likelihood
+    # models); AdversarialModel overrides these with its two optimizers.
+    def default_optimizer(self):
+        """The optimizer of a bare `compile()` (Adam(1e-3) unless a model overrides it)."""
+        return keras.optimizers.Adam(1e-3)
+
+    def optimized_variables(self):
+        """The variables `compile()` builds the optimizer's slots for."""
+        return self.trainable_variables
+
+    def compile(self, optimizer=None, **kwargs):
+        """Configures training; with no arguments, `default_optimizer()` (the paper's).
+
+        Args:
+            optimizer: optimizer instance, name or config.
+            **kwargs: `keras.Model.compile` arguments that apply here
+                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
+        """
+        self._reject_keras_losses(kwargs, "optimizer=")
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            if key in kwargs:
+                raise TypeError(
+                    f"{type(self).__name__}.compile() takes optimizer= (one optimizer); "
+                    f"got {key}=."
+                )
+        opt = keras.optimizers.get(optimizer) if optimizer else self.default_optimizer()
+        opt = self._optimizer_for_policy(opt, "optimizer")
+        super().compile(optimizer=opt, **kwargs)
+        self._zoo_compile_kwargs = {
+            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
+        }
+        # Slots now, in the strategy scope compile() runs in, so they are mirrored;
+        # built lazily inside a replica's train_step they would not be.
+        self.optimizer.build(self.optimized_variables())
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or getattr(self, "optimizer", None) is None:
+            return {}
+        return {"optimizer": keras.optimizers.serialize(self.optimizer),
+                **getattr(self, "_zoo_compile_kwargs", {})}
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        self.compile(optimizer=keras.optimizers.deserialize(config.pop("optimizer")), **config)
 
     # --------------------------------------------------------------- metrics
     def add_tracker(self, name):
