@@ -5,16 +5,17 @@
 Defaults: the DCGAN networks of the zoo at 28x28 (ngf = ndf = 64) with a class-conditional
 generator (z ~ N(0, 1)^100 concatenated with the one-hot label) and a discriminator with
 an auxiliary 10-way classifier head; class terms of weight 1; Adam(2e-4, beta_1=0.5),
-batch 100, bf16 on a CPU with native bf16. Training and measurements as in
-`cgan_mnist.py` (one row per class in the grids; domain-classifier accuracy of
-conditional samples, FID / KID against the test digits), plus the accuracy of the
-auxiliary classifier itself on the real test digits.
+batch 100, bf16 on a CPU with native bf16. Trained by `recipe.run`,
+measured as in `cgan_mnist.py` (one row per class in the grids; FID / KID of samples with
+labels cycling 0..9 against the test digits; domain-classifier accuracy of conditional
+samples), plus the accuracy of the auxiliary classifier itself on the real test digits.
 """
 
 import numpy as np
 from absl import app, flags
 
 import cgan_mnist
+import recipe
 
 import keras_gan_zoo as kgz
 
@@ -34,10 +35,14 @@ def auxiliary_classifier_accuracy(model):
             "auxiliary_classifier_test_images": int(len(labels))}
 
 
+def measurements(model, out):
+    return {**cgan_mnist.class_accuracy(model, out), **auxiliary_classifier_accuracy(model)}
+
+
 def main(_):
-    cgan_mnist.run_conditional("acgan_mnist", "acgan",
-                               extra_measurements=auxiliary_classifier_accuracy,
-                               base_filters=FLAGS.base_filters, latent_dim=FLAGS.latent_dim)
+    recipe.run("acgan_mnist", "acgan", measurements=measurements,
+               num_classes=recipe.num_classes(), base_filters=FLAGS.base_filters,
+               latent_dim=FLAGS.latent_dim)
 
 
 if __name__ == "__main__":

@@ -6,22 +6,21 @@ Defaults follow Chen et al. 2016 (appendix C.1) and the released code: 62 noise 
 U(-1, 1), one 10-way categorical code, two continuous codes U(-1, 1), lambda = 1,
 Adam(1e-3) for G and Adam(2e-4) for D / Q with beta_1 = 0.5; batch 100 instead of 128
 (20 epochs = 900 steps on the 4,500 offline digits, ~3 minutes on 2 CPU cores). The model
-never sees a label. Trained by `recipe.run`; then the checkpoint is reloaded in float32
-and measured with the zoo's MNIST domain classifier:
+never sees a label. Trained by `recipe.run` (which measures FID / KID / classes found of
+random samples against the test digits, `--eval_samples` of them); its `measurements`
+hook gets the checkpoint reloaded in float32 and adds, with the zoo's MNIST domain
+classifier:
 - `categorical_accuracy`: samples are generated with the categorical code cycling
   0..9, the classifier names their digits, and the codes are matched to digits by the
   best one-to-one assignment (Hungarian algorithm on the 10x10 confusion matrix);
 - `q_test_accuracy`: the Q head as an unsupervised classifier of the real test digits,
   matched the same way (the paper reports 5% error on the full MNIST);
-- FID / KID of random samples against the test digits;
 - traversal grids: rows = the 10 categories; rows = continuous code values from -2 to 2
   (columns = the 10 categories).
 """
 
-import json
 import os
 
-import keras
 import numpy as np
 from absl import app, flags
 from scipy.optimize import linear_sum_assignment
@@ -30,8 +29,7 @@ import recipe
 
 import keras_gan_zoo as kgz
 
-recipe.define_common_flags(epochs=20, batch_size=100, dataset="mnist")
-flags.DEFINE_integer("eval_samples", 2000, "Generated images for FID / KID.")
+recipe.define_common_flags(epochs=20, batch_size=100, dataset="mnist", eval_samples=2000)
 flags.DEFINE_integer("accuracy_samples", 1000, "Generated images for the code accuracy.")
 FLAGS = flags.FLAGS
 
@@ -62,11 +60,6 @@ def measure(model, out):
     q_accuracy, q_mapping, _ = best_permutation_accuracy(q_codes, np.concatenate(test_labels),
                                                          k, 10)
 
-    real = kgz.metrics.real_statistics(FLAGS.dataset, "test", FLAGS.dataset, num_samples=None,
-                                       seed=0)
-    scores = kgz.metrics.evaluate(model, real, metrics=("fid", "kid", "modes"),
-                                  extractor=FLAGS.dataset, num_samples=FLAGS.eval_samples,
-                                  seed=FLAGS.seed)
 
     grids = {
         "traversal_categorical": (model.traversal("categorical", seed=FLAGS.seed), 10),
@@ -86,25 +79,12 @@ def measure(model, out):
         "accuracy_samples": int(len(codes)),
         "q_test_accuracy": round(q_accuracy, 4),
         "q_test_images": int(len(q_codes)),
-        "reference": f"{real.count} {FLAGS.dataset} test images (the whole offline test split)",
-        "generated": {key: round(float(v), 4) for key, v in scores.items()},
-        "eval_samples": FLAGS.eval_samples,
         "grids": paths,
     }
 
 
 def main(_):
-    name = "infogan_mnist"
-    recipe.run(name, "infogan")
-    out = FLAGS.out or os.path.join("runs", name)
-    keras.mixed_precision.set_global_policy("float32")
-    model = keras.models.load_model(os.path.join(out, f"{name}.keras"))
-    metrics_path = os.path.join(out, "metrics.json")
-    with open(metrics_path, encoding="utf-8") as f:
-        metrics = json.load(f)
-    metrics["measurements"] = measure(model, out)
-    kgz.utils.atomic_write_bytes(metrics_path, json.dumps(metrics, indent=2).encode())
-    print(json.dumps(metrics["measurements"], indent=2))
+    recipe.run("infogan_mnist", "infogan", measurements=measure)
 
 
 if __name__ == "__main__":

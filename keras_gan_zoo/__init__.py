@@ -33,7 +33,7 @@ from keras_gan_zoo.registry import (  # noqa: E402
 
 __version__ = "0.1.0"
 
-_LAZY = ("datasets", "metrics")  # tensorflow_datasets / scipy: loaded on first use
+_LAZY = ("applications", "datasets", "metrics")  # tensorflow_datasets / scipy: loaded on first use
 
 
 def __getattr__(name):
@@ -43,6 +43,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "applications",
     "callbacks",
     "create_model",
     "datasets",

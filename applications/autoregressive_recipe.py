@@ -1,0 +1,177 @@
+"""Shared body of the autoregressive image recipes (pixelcnn_mnist.py, ...).
+
+A recipe trains one model through `fit` on the training split, then reloads the
+checkpoint in float32 and measures it:
+
+- test NLL in nats per image and bits per dim (`model.log_likelihood` on the whole
+  test split), next to the training NLL of the last epoch;
+- sampling speed of the compiled loop (`generate`, after a warm-up call that traces
+  it): samples per second at the grid's batch size;
+- a sample grid and a completion grid (originals / occluded / two completions of the
+  bottom half) as PNGs, and `metrics.json` with the sha256 of the checkpoint.
+
+Binarised MNIST: every pixel is drawn once as Bernoulli(intensity) with a fixed seed
+(train and test alike) and kept fixed for all epochs, which is how the standard
+binarised MNIST benchmark (Salakhutdinov & Murray 2008) was made. The model's own
+binarisation (threshold at 0) then leaves these images unchanged.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import time
+
+import keras
+import numpy as np
+from absl import flags
+
+import keras_gan_zoo as kgz
+
+FLAGS = flags.FLAGS
+
+
+def define_flags(dataset, epochs, batch_size, learning_rate, binarize, output):
+    flags.DEFINE_string("dataset", dataset, "Dataset name (keras_gan_zoo.datasets).")
+    flags.DEFINE_integer("epochs", epochs, "Training epochs.")
+    flags.DEFINE_integer("batch_size", batch_size, "Images per batch.")
+    flags.DEFINE_float("learning_rate", learning_rate, "RMSProp learning rate.")
+    flags.DEFINE_bool("binarize", binarize,
+                      "Fixed stochastic binarisation of train and test (Bernoulli(intensity)).")
+    flags.DEFINE_enum("output", output, ["bernoulli", "categorical", "palette"],
+                      "Output distribution of the model.")
+    flags.DEFINE_enum("precision", "auto", ["auto", "fp32", "bf16", "fp16"],
+                      "Training precision (auto: bf16 on a CPU with native bf16).")
+    flags.DEFINE_integer("seed", 0, "Seed of the data order, binarisation and sampling.")
+    flags.DEFINE_string("out", None, "Output directory (default: runs/<recipe name>).")
+    flags.DEFINE_integer("limit", None, "Use only the first N training images.")
+    flags.DEFINE_integer("test_limit", None, "Use only the first N test images.")
+    flags.DEFINE_integer("num_samples", 64, "Images in the sample grid (and speed test).")
+    flags.DEFINE_float("max_train_minutes", None,
+                       "Stop after the epoch that would overrun this budget (None: all epochs).")
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the end of an epoch when the next one would overrun `minutes`."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = None if minutes is None else 60.0 * minutes
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.seconds is None:
+            return
+        elapsed = time.perf_counter() - self.start
+        if elapsed * (epoch + 2) / (epoch + 1) > self.seconds:
+            self.model.stop_training = True
+
+
+def process_seconds():
+    """Wall-clock seconds since this process started (imports included)."""
+    with open("/proc/self/stat") as f:
+        start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_split(split, limit):
+    """The split as numpy (images in [-1, 1], labels), binarised if asked."""
+    ds = kgz.datasets.load(FLAGS.dataset, split=split, batch_size=1000, shuffle=False,
+                           drop_remainder=False, with_labels=True, limit=limit)
+    images, labels = map(np.concatenate, zip(*ds.as_numpy_iterator()))
+    if FLAGS.binarize:
+        rng = np.random.default_rng([FLAGS.seed, 0 if split == "train" else 1])
+        on = rng.uniform(size=images.shape) < (images + 1.0) / 2.0
+        images = np.where(on, 1.0, -1.0).astype("float32")
+    return images.astype("float32"), labels.astype("int32"), ds.source
+
+
+def completion_grid(model, images, path, visible_rows, seed):
+    """Rows: originals, occluded (grey below `visible_rows`), two completions."""
+    seen = model.from_targets(model.to_targets(images)).numpy()
+    occluded = seen.copy()
+    occluded[:, visible_rows:] = 0.0
+    first = model.complete(images, visible_rows=visible_rows, seed=seed)
+    second = model.complete(images, visible_rows=visible_rows, seed=seed + 1)
+    grid = np.concatenate([seen, occluded, first, second])
+    return kgz.utils.save_grid(grid, path, nrow=len(images))
+
+
+def run(name, model_name, **model_kwargs):
+    """Trains, reloads in float32, measures and writes the recipe's outputs."""
+    out = FLAGS.out or os.path.join("runs", name)
+    os.makedirs(out, exist_ok=True)
+    policy = kgz.precision.set_precision(FLAGS.precision)
+    train, _, source = load_split("train", FLAGS.limit)
+    test, _, _ = load_split("test", FLAGS.test_limit)
+    model = kgz.create_model(model_name, image_shape=train.shape[1:], output=FLAGS.output,
+                             seed=FLAGS.seed, **model_kwargs)
+    model.compile(optimizer=keras.optimizers.RMSprop(FLAGS.learning_rate))
+    checkpoint = os.path.join(out, f"{name}.keras")
+    keras.utils.set_random_seed(FLAGS.seed)
+    start = time.perf_counter()
+    history = model.fit(train, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs, verbose=2,
+                        callbacks=[kgz.callbacks.TrainingCheckpoint(checkpoint),
+                                   TimeBudget(FLAGS.max_train_minutes)])
+    train_seconds = time.perf_counter() - start
+
+    keras.mixed_precision.set_global_policy("float32")
+    model = keras.models.load_model(checkpoint)
+    start = time.perf_counter()
+    test_ll = model.log_likelihood(test)
+    eval_seconds = time.perf_counter() - start
+    model.generate(2, seed=FLAGS.seed)  # traces the sampling loop
+    start = time.perf_counter()
+    samples = model.generate(FLAGS.num_samples, seed=FLAGS.seed, batch_size=FLAGS.num_samples)
+    sample_seconds = time.perf_counter() - start
+    grid = kgz.utils.save_grid(samples, os.path.join(out, "samples.png"), nrow=8)
+    height = model.image_shape[0]
+    completion = completion_grid(model, test[:10], os.path.join(out, "completion.png"),
+                                 height // 2, FLAGS.seed)
+    nll = float(-test_ll.mean())
+    metrics = {
+        "recipe": name,
+        "model": model_name,
+        "config": model.get_config(),
+        "parameters": int(model.network.count_params()),
+        "dataset": FLAGS.dataset,
+        "data_source": source,
+        "binarised": "fixed stochastic, Bernoulli(intensity), seed "
+                     f"{FLAGS.seed}" if FLAGS.binarize else "no (256 levels)",
+        "train_images": int(len(train)),
+        "test_images": int(len(test)),
+        "epochs": len(history.epoch),
+        "epochs_asked": FLAGS.epochs,
+        "max_train_minutes": FLAGS.max_train_minutes,
+        "batch_size": FLAGS.batch_size,
+        "optimizer": f"RMSprop({FLAGS.learning_rate})",
+        "dtype_policy": policy,
+        "train_seconds": round(train_seconds, 1),
+        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+        "train_nll_last_epoch": round(float(history.history["nll"][-1]), 3),
+        "test_nll_nats": round(nll, 3),
+        "test_bits_per_dim": round(nll / (model.num_dims * np.log(2.0)), 4),
+        "test_eval_seconds": round(eval_seconds, 1),
+        "samples_per_second": round(FLAGS.num_samples / sample_seconds, 3),
+        "sampling": f"{FLAGS.num_samples} images in one compiled loop, float32, "
+                    f"{sample_seconds:.1f} s",
+        "files": {os.path.basename(checkpoint): sha256(checkpoint)},
+    }
+    metrics["wall_seconds_whole_run"] = round(process_seconds(), 1)
+    kgz.utils.atomic_write_bytes(os.path.join(out, "metrics.json"),
+                                 json.dumps(metrics, indent=2).encode())
+    print(json.dumps(metrics, indent=2))
+    print(f"samples: {grid}\ncompletion: {completion}")
+    return metrics

@@ -1,0 +1,142 @@
+"""Making a checkpoint publishable: compact generator weights, file records, measurements.
+
+The recipes in ``applications/`` call these after training; the registry's numbers
+come from :func:`measure` run on the very file that ships.
+
+Example:
+    >>> from keras_gan_zoo.applications import publish
+    >>> publish.save_generator_weights(model, "out/gan_mnist_generator.fp16.weights.h5")
+    >>> publish.file_record("out/gan_mnist_generator.fp16.weights.h5")
+    {'file': 'gan_mnist_generator.fp16.weights.h5', 'sha256': '...', 'size': 5030208}
+    >>> publish.measure(model, "mnist", num_samples=10000)
+    {'fid': ..., 'kid': ..., 'extractor': 'mnist', 'num_generated': 10000, ...}
+"""
+
+import os
+import tempfile
+
+import numpy as np
+
+from keras_gan_zoo.applications.download import sha256_file
+from keras_gan_zoo.utils.files import atomic_output
+
+__all__ = ["MEASURED_METRICS", "file_record", "half_precision_weights", "measure",
+           "save_generator_weights"]
+
+#: Arrays with at least this many float32 entries (kernels) are stored as float16.
+HALF_PRECISION_MIN_SIZE = 1024
+
+#: What :func:`measure` computes (names of :func:`keras_gan_zoo.metrics.evaluate`).
+MEASURED_METRICS = ("fid", "kid", "is", "modes")
+
+
+def half_precision_weights(source, destination, min_size=HALF_PRECISION_MIN_SIZE):
+    """Copies a Keras ``.weights.h5`` file with its large float32 arrays in float16.
+
+    Kernels (arrays of at least `min_size` entries) become float16, which halves the
+    file; biases and normalization parameters stay float32. Keras casts the arrays
+    back to the variables' dtype when loading (``load_weights``), so the file loads
+    into the same architecture. An array that float16 cannot hold (non-finite after
+    the cast) stays float32.
+
+    Args:
+        source: a ``.weights.h5`` file written by ``save_weights``.
+        destination: the ``.weights.h5`` path to write (atomically).
+        min_size: smallest array converted.
+
+    Returns:
+        The destination path.
+    """
+    import h5py
+
+    def copy(src_group, dst_group):
+        dst_group.attrs.update(src_group.attrs)
+        for key, item in src_group.items():
+            if isinstance(item, h5py.Group):
+                copy(item, dst_group.create_group(key))
+                continue
+            value = item[()]
+            if (isinstance(value, np.ndarray) and value.dtype == np.float32
+                    and value.size >= min_size):
+                half = value.astype(np.float16)
+                if np.all(np.isfinite(half)):
+                    value = half
+            dataset = dst_group.create_dataset(key, data=value)
+            dataset.attrs.update(item.attrs)
+
+    destination = os.fspath(destination)
+    with atomic_output(destination, suffix=".weights.h5") as tmp:
+        with h5py.File(source, "r") as src, h5py.File(tmp, "w") as dst:
+            copy(src, dst)
+    return destination
+
+
+def save_generator_weights(model, path):
+    """Writes ``model.generator``'s weights with float16 kernels (see
+    :func:`half_precision_weights`); `path` must end in ``.weights.h5``."""
+    path = os.fspath(path)
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"Generator weights files end in '.weights.h5'; got {path!r}.")
+    with tempfile.TemporaryDirectory() as scratch:
+        full = os.path.join(scratch, "generator.weights.h5")
+        model.generator.save_weights(full)
+        return half_precision_weights(full, path)
+
+
+def file_record(path, packaged=False):
+    """``{"file", "sha256", "size", "packaged"}`` of a file, for the registry."""
+    return {"file": os.path.basename(path), "sha256": sha256_file(path),
+            "size": os.path.getsize(path), "packaged": bool(packaged)}
+
+
+def _conditional_source(model):
+    """A ``fn(n, seed)`` drawing samples with labels cycling over the classes."""
+    def generate(n, seed=None):
+        return model.generate(n, seed=seed, labels=np.arange(n) % model.num_classes)
+    return generate
+
+
+def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=None,
+            metrics=MEASURED_METRICS, batch_size=256):
+    """FID / KID / IS / classes found of a generator, recorded with how they were measured.
+
+    The protocol of the registry's numbers: `num_samples` generated images (sampling
+    seed `seed`; a conditional model's labels cycle 0, 1, ..., K-1) against the images
+    of the dataset's test split (all of them unless `num_real`), both in the features
+    of `extractor` (default: the dataset's shipped domain classifier,
+    :func:`keras_gan_zoo.metrics.default_extractor`).
+
+    Args:
+        model: a zoo model (``generate``), e.g. from ``load_generator``.
+        dataset: the zoo dataset the model was trained on.
+        num_samples: generated images.
+        seed: sampling seed.
+        extractor: feature extractor name (default: the dataset's default).
+        num_real: real test images (None: the whole test split), a seeded random subset.
+        metrics: names for :func:`keras_gan_zoo.metrics.evaluate`.
+        batch_size: images per batch.
+
+    Returns:
+        The metrics (rounded to 4 decimals) plus ``extractor``, ``num_generated``,
+        ``num_real``, ``real`` (dataset/split), ``seed`` and ``labels``.
+    """
+    from keras_gan_zoo import metrics as kgz_metrics
+
+    extractor = extractor or kgz_metrics.default_extractor(dataset)
+    real = kgz_metrics.real_statistics(dataset, "test", extractor, num_samples=num_real,
+                                       seed=0, batch_size=batch_size)
+    conditional = bool(getattr(model, "conditional", False))
+    source = _conditional_source(model) if conditional else model
+    scores = kgz_metrics.evaluate(source, real, metrics=metrics, extractor=extractor,
+                                  num_samples=int(num_samples), batch_size=batch_size, seed=seed)
+    result = {key: (int(value) if key == "classes_found" else round(float(value), 4))
+              for key, value in scores.items()}
+    result.update({
+        "extractor": str(extractor),
+        "num_generated": int(num_samples),
+        "num_real": int(real.count),
+        "real": f"{dataset}/test",
+        "seed": seed,
+        "labels": f"cycling 0..{model.num_classes - 1}" if conditional else None,
+    })
+    return result

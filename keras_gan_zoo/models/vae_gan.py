@@ -1,0 +1,238 @@
+"""VAE-GAN: a VAE whose reconstruction error is measured by a GAN's discriminator
+(Larsen, Sønderby, Larochelle & Winther 2016, "Autoencoding beyond pixels using a
+learned similarity metric", arXiv:1512.09300).
+
+Three networks: the encoder q(z|x), the decoder, which is also the GAN's generator,
+and the discriminator. With x~ = Dec(z), z ~ q(z|x), and x_p = Dec(z_p), z_p ~ N(0, I),
+one step computes (the paper's algorithm 1, all gradients from one forward pass):
+
+    L_prior = KL(q(z|x) || N(0, I))
+    L_llike = 0.5 ||Dis_l(x) - Dis_l(x~)||^2     Gaussian NLL in the features of
+                                                 the discriminator's last conv layer
+    L_GAN   = BCE(D(x), 1) + BCE(D([x~; x_p]), 0)
+    encoder       <- grad(L_prior + L_llike)
+    decoder       <- grad(gamma * L_llike + BCE(D([x~; x_p]), 1))
+    discriminator <- grad(L_GAN)
+
+The discriminator sees the real batch, the reconstructions and the prior samples
+in one call (as the authors' code does), so batch norm normalizes them together.
+Differences from the paper, on purpose: the decoder's adversarial term is the
+non-saturating `-log D(fake)` (the paper writes the minimax L_GAN), the fake
+terms are averaged over reconstructions and prior samples (the authors' code
+weights real and generated halves equally), and the authors' equilibrium trick
+(skipping updates when D is too strong or too weak) is left out.
+
+The model is an `AdversarialModel` (generator = decoder): its optimizers,
+fp16 loss scaling, noise sampling, `generate`, `export_generator` and resume
+machinery are the adversarial base's; a third optimizer drives the encoder. Under
+`mixed_float16`, a step where any of the three gradients is not finite updates
+none of the networks (the base's rule, extended to the encoder).
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_gan_zoo import losses
+from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.models.autoencoding import (
+    AutoencoderMethods,
+    conv_decoder,
+    conv_encoder,
+    image_stages,
+)
+from keras_gan_zoo.models.base import GenerativeModel, all_finite
+from keras_gan_zoo.models.vae import kl_divergence
+from keras_gan_zoo.registry import register_model
+
+
+def vaegan_discriminator(image_shape, base_filters=32, hidden_units=512):
+    """Larsen's discriminator: 5x5 conv (ReLU), stride-2 5x5 convs with batch norm,
+    a dense layer, one logit. Returns `[logits, features]`, the features being the
+    last convolution's output (Dis_l, before its batch norm), float32."""
+    stages, _ = image_stages(image_shape, "VAEGAN")
+    images = keras.Input(tuple(image_shape), name="images")
+    x = keras.layers.ReLU()(keras.layers.Conv2D(base_filters, 5, padding="same",
+                                                name="conv0")(images))
+    for stage in range(1, stages + 1):
+        x = keras.layers.Conv2D(base_filters * 2**stage, 5, 2, padding="same", use_bias=False,
+                                name=f"down{stage}")(x)
+        features = x
+        x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True,
+                                            name=f"down{stage}_bn")(x)
+        x = keras.layers.ReLU()(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(hidden_units, use_bias=False, name="hidden")(x)
+    x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=True,
+                                        name="hidden_bn")(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logit")(keras.layers.ReLU()(x))
+    features = keras.layers.Activation("linear", dtype="float32", name="features")(features)
+    return keras.Model(images, [logits, features], name="discriminator")
+
+
+@register_model("vae_gan", tiny=dict(image_shape=(16, 16, 1), base_filters=4, latent_dim=4,
+                                     hidden_units=16))
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class VAEGAN(AutoencoderMethods, AdversarialModel):
+    """VAE-GAN: encoder, decoder/generator and discriminator, three optimizers.
+
+    Args:
+        latent_dim: size of z (128 in the paper).
+        image_shape: (side, side, channels), a side that halves to >= 4.
+        base_filters: width unit: the discriminator starts at it, the encoder and
+            decoder at twice it (the paper's 64x64 nets are 32 / 64).
+        hidden_units: dense units of the encoder and discriminator (default
+            `16 * base_filters`; the paper: 2048 and 512).
+        gamma: weight of the feature-space reconstruction in the decoder's loss
+            against the adversarial term (the paper's gamma).
+        **kwargs: `AdversarialModel` arguments: `seed`, `name`, `label_smoothing`.
+            `d_steps`, `feature_matching`, `historical_averaging`, a uniform
+            `latent_distribution` and `num_classes` are not supported.
+
+    Example:
+        >>> model = kgz.create_model("vae_gan", image_shape=(28, 28, 1))
+        >>> model.compile()     # RMSprop(3e-4) for the three networks, as the paper
+        >>> model.fit(kgz.datasets.load("fashion_mnist", batch_size=64), epochs=5)
+        >>> recon = model.reconstruct(images); samples = model.generate(64, seed=0)
+
+    Reference:
+        Larsen et al., Autoencoding beyond pixels using a learned similarity metric,
+        arXiv:1512.09300.
+    """
+
+    family = "autoencoding"
+    batch_extras = ("latents", "noise")  # fixed prior samples z_p / reparameterisation eps
+    supports_label_smoothing = True
+
+    def __init__(self, latent_dim=128, image_shape=(64, 64, 3), base_filters=32,
+                 hidden_units=None, gamma=1e-2, **kwargs):
+        unsupported = {"d_steps": 1, "feature_matching": None, "historical_averaging": 0.0,
+                       "latent_distribution": "normal", "num_classes": None}
+        for key, default in unsupported.items():
+            if kwargs.get(key, default) not in (default, False if default is None else default):
+                raise ValueError(f"VAEGAN does not support {key}={kwargs[key]!r} "
+                                 f"(only {default!r}).")
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma >= 0:
+            raise ValueError(f"gamma must be a number >= 0; got {gamma!r}.")
+        image_shape = tuple(image_shape)
+        hidden_units = hidden_units or 16 * base_filters
+        encoder = conv_encoder(image_shape, [("mean", latent_dim), ("log_var", latent_dim)],
+                               2 * base_filters, kernel_size=5, hidden=hidden_units,
+                               batch_norm=True, activation="relu")
+        decoder = conv_decoder(latent_dim, image_shape, image_shape[-1], 2 * base_filters,
+                               kernel_size=5, batch_norm=True, activation="tanh",
+                               name="generator")
+        super().__init__(generator=decoder,
+                         discriminator=vaegan_discriminator(image_shape, base_filters,
+                                                            hidden_units),
+                         latent_dim=latent_dim, **kwargs)
+        self.encoder = encoder
+        self.encoder_optimizer = None
+        self.base_filters, self.hidden_units, self.gamma = base_filters, hidden_units, float(gamma)
+        self.add_tracker("kl")
+        self.add_tracker("reconstruction")
+
+    @property
+    def decoder(self):
+        """The decoder, which is the generator."""
+        return self.generator
+
+    def named_optimizers(self):
+        return {"encoder_optimizer": self.encoder_optimizer,
+                "generator_optimizer": self.generator_optimizer,
+                "discriminator_optimizer": self.discriminator_optimizer}
+
+    # --------------------------------------------------------------- compile
+    def default_optimizers(self):
+        """RMSprop(3e-4) for the decoder and the discriminator (the paper's)."""
+        return keras.optimizers.RMSprop(3e-4), keras.optimizers.RMSprop(3e-4)
+
+    def compile(self, encoder_optimizer=None, generator_optimizer=None,
+                discriminator_optimizer=None, **kwargs):
+        """Configures training; with no arguments RMSprop(3e-4) for all three networks.
+
+        Args:
+            encoder_optimizer, generator_optimizer, discriminator_optimizer:
+                optimizer instances, names or configs (the generator is the decoder).
+            **kwargs: `keras.Model.compile` arguments that apply here.
+        """
+        self._reject_keras_losses(
+            kwargs, "encoder_optimizer=, generator_optimizer= and discriminator_optimizer=")
+        e_opt = (keras.optimizers.get(encoder_optimizer) if encoder_optimizer
+                 else keras.optimizers.RMSprop(3e-4))
+        if e_opt is not None and any(e_opt is o for o in (generator_optimizer,
+                                                          discriminator_optimizer)):
+            raise ValueError("The encoder, generator and discriminator need three optimizer "
+                             "instances.")
+        self.encoder_optimizer = self._optimizer_for_policy(e_opt, "encoder")
+        super().compile(generator_optimizer, discriminator_optimizer, **kwargs)
+
+    def build_optimizers(self):
+        super().build_optimizers()
+        self.encoder_optimizer.build(self.encoder.trainable_variables)
+
+    def get_compile_config(self):
+        config = super().get_compile_config()
+        if config:
+            config["encoder_optimizer"] = keras.optimizers.serialize(self.encoder_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        optimizers = {key: keras.optimizers.deserialize(config.pop(key)) for key in
+                      ("encoder_optimizer", "generator_optimizer", "discriminator_optimizer")}
+        self.compile(**optimizers, **config)
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "base_filters": self.base_filters, "hidden_units": self.hidden_units,
+                "gamma": self.gamma}
+
+    # ------------------------------------------------------------- training
+    def _extra(self, extras, key, batch, draw):
+        value = extras.get(key)
+        if value is None:
+            return self.sample_latent(batch, draw=draw)
+        if tuple(value.shape[1:]) != (self.latent_dim,):
+            raise ValueError(f"{key} must have shape (batch, {self.latent_dim}); "
+                             f"got {tuple(value.shape)}.")
+        return tf.cast(value, "float32")
+
+    def train_step(self, data):
+        real, _, extras = GenerativeModel.unpack_batch(self, data)
+        self._check_images(real, "train_step")
+        batch = tf.shape(real)[0]
+        prior_z = self._extra(extras, "latents", batch, draw=0)
+        eps = self._extra(extras, "noise", batch, draw=1)
+        nets = {"encoder": (self.encoder, self.encoder_optimizer),
+                "generator": (self.generator, self.generator_optimizer),
+                "discriminator": (self.discriminator, self.discriminator_optimizer)}
+        with tf.GradientTape(persistent=True) as tape:
+            mean, log_var = self.encoder(real, training=True)
+            z = mean + tf.exp(0.5 * log_var) * eps
+            fakes = self.generator(tf.concat([z, prior_z], axis=0), training=True)
+            logits, features = self.discriminator(
+                tf.concat([tf.cast(real, fakes.dtype), fakes], axis=0), training=True)
+            real_logits, fake_logits = logits[:batch], logits[batch:]
+            diff = features[batch:2 * batch] - features[:batch]
+            reconstruction = tf.reduce_mean(
+                0.5 * tf.reduce_sum(tf.reshape(tf.square(diff), [batch, -1]), axis=1))
+            kl = tf.reduce_mean(kl_divergence(mean, log_var))
+            d_loss = losses.nonsaturating_d_loss(real_logits, fake_logits,
+                                                 real_label=self.real_label)
+            g_loss = self.gamma * reconstruction + losses.nonsaturating_g_loss(fake_logits)
+            objectives = {"encoder": kl + reconstruction, "generator": g_loss,
+                          "discriminator": d_loss}
+            scaled = {k: self._scaled(nets[k][1], objectives[k]) for k in nets}
+        grads = {k: tape.gradient(scaled[k], nets[k][0].trainable_variables) for k in nets}
+        del tape
+        finite = all_finite([g for k in nets for g in grads[k]])
+        for k, (net, opt) in nets.items():
+            if isinstance(opt, keras.optimizers.LossScaleOptimizer):
+                # One non-finite gradient skips all three updates: NaN gradients make
+                # each loss scaler skip the step (and back off its scale).
+                grads[k] = [None if g is None else
+                            tf.where(finite, g, tf.cast(float("nan"), g.dtype))
+                            for g in grads[k]]
+            opt.apply(grads[k], net.trainable_variables)
+        return self._update_trackers({"d_loss": d_loss, "g_loss": g_loss, "kl": kl,
+                                      "reconstruction": reconstruction})

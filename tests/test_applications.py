@@ -1,0 +1,507 @@
+"""Pretrained weights: resolution, sha256 checks, downloads from a real HTTP server on
+127.0.0.1, the shipped checkpoints, the CLI on pretrained names, and a recipe end to end.
+
+Download tests register a tiny checkpoint (``dcgan_tiny`` trained for one step) under a
+test name and serve its files with ``http.server`` in a thread; the server counts the
+requests and can cut a transfer after half of the announced bytes.
+"""
+
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import urllib.parse
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+
+import keras_gan_zoo as kgz
+from keras_gan_zoo import cli
+from keras_gan_zoo.applications import download, publish
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEST_NAME = "tiny_test_fashion"
+PACKAGED = [name for name in kgz.applications.list_pretrained()
+            if kgz.applications.info(name)["files"]["generator"]["packaged"]]
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Every test gets an empty cache and no origin; retries do not sleep."""
+    monkeypatch.setenv(download.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(download.ORIGIN_ENV, raising=False)
+    monkeypatch.setattr(download, "RETRY_BACKOFF", 0.01)
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    """A trained-one-step dcgan_tiny: its files in a directory and its registry entry."""
+    root = tmp_path_factory.mktemp("origin")
+    model = kgz.create_model("dcgan_tiny", seed=3)
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
+    model.fit(images, batch_size=8, epochs=1, verbose=0)
+    full = root / f"{TEST_NAME}.keras"
+    model.save(full)
+    weights = publish.save_generator_weights(model, root / f"{TEST_NAME}_generator.fp16.weights.h5")
+    entry = {
+        "architecture": "dcgan", "config": model.get_config(), "dataset": "fashion_mnist",
+        "files": {"generator": publish.file_record(weights), "model": publish.file_record(full)},
+        "metrics": {"fid": 0.0}, "training": {}, "recipe": "a test fixture",
+    }
+    return {"root": root, "entry": entry, "model": model,
+            "generated": model.generate(8, seed=5)}
+
+
+@pytest.fixture
+def registered(tiny_checkpoint, monkeypatch):
+    monkeypatch.setitem(kgz.applications.PRETRAINED, TEST_NAME,
+                        json.loads(json.dumps(tiny_checkpoint["entry"])))
+    return kgz.applications.PRETRAINED[TEST_NAME]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        state = self.server.state
+        name = urllib.parse.unquote(self.path).rsplit("/", 1)[-1]
+        requested_range = self.headers.get("Range")
+        state["requests"].append((name, requested_range))
+        path = os.path.join(state["root"], name)
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        with open(path, "rb") as f:
+            data = f.read()
+        start = 0
+        if requested_range and state["ranges"]:
+            start = int(requested_range.split("=")[1].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if state["cuts"].get(name, 0) > 0:  # announce everything, send half, hang up
+            state["cuts"][name] -= 1
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tiny_checkpoint):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.state = {"root": str(tiny_checkpoint["root"]), "requests": [], "cuts": {},
+                   "ranges": True}
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/kgz/weights/"
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _files(directory):
+    """Every file under `directory` (temporary ones included)."""
+    if not os.path.isdir(directory):
+        return []
+    return sorted(os.path.relpath(os.path.join(d, f), directory)
+                  for d, _, files in os.walk(directory) for f in files)
+
+
+def _cache():
+    return os.environ[download.CACHE_ENV]
+
+
+def _requests(httpd):
+    return httpd.state["requests"]
+
+
+# --------------------------------------------------------------------------- downloads
+def test_good_download_then_cache_hit_makes_no_request(registered, server, tiny_checkpoint):
+    spec = registered["files"]["generator"]
+    path = kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    assert path == os.path.join(_cache(), spec["file"])
+    assert download.sha256_file(path) == spec["sha256"]
+    assert _requests(server) == [(spec["file"], None)]
+    assert _files(_cache()) == [spec["file"]]  # no temporary file left
+
+    generator = kgz.applications.load_generator(TEST_NAME, origin=server.url)
+    assert len(server.state["requests"]) == 1  # the cached copy, no second request
+    np.testing.assert_allclose(generator.generate(8, seed=5), tiny_checkpoint["generated"],
+                               atol=2e-2)  # float16 kernels
+
+    os.environ.pop(download.ORIGIN_ENV, None)
+    assert kgz.applications.weights_path(TEST_NAME) == path  # offline: the cache suffices
+    assert len(server.state["requests"]) == 1
+
+
+def test_load_model_downloads_the_full_checkpoint_with_optimizer_state(
+        registered, server, tiny_checkpoint, monkeypatch):
+    monkeypatch.setenv(download.ORIGIN_ENV, server.url)
+    model = kgz.applications.load_model(TEST_NAME)
+    original = tiny_checkpoint["model"]
+    assert type(model) is type(original)
+    iterations = int(original.generator_optimizer.iterations)
+    assert iterations == 2 and int(model.generator_optimizer.iterations) == iterations
+    np.testing.assert_array_equal(model.generate(8, seed=5), tiny_checkpoint["generated"])
+    assert _requests(server) == [(registered["files"]["model"]["file"], None)]
+
+
+def test_wrong_hash_fails_names_both_hashes_and_leaves_nothing(registered, server):
+    spec = registered["files"]["generator"]
+    actual = spec["sha256"]
+    spec["sha256"] = "0" * 64
+    with pytest.raises(kgz.applications.ChecksumError) as error:
+        kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    message = str(error.value)
+    assert spec["file"] in message and "0" * 64 in message and actual in message
+    assert isinstance(error.value, ValueError)
+    assert _files(_cache()) == []
+
+
+def test_connection_cut_mid_file_is_resumed(registered, server):
+    spec = registered["files"]["generator"]
+    server.state["cuts"][spec["file"]] = 1
+    path = kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    assert download.sha256_file(path) == spec["sha256"]
+    (first, first_range), (second, second_range) = _requests(server)
+    assert first == second == spec["file"] and first_range is None
+    assert second_range == f"bytes={spec['size'] // 2}-"  # resumed after the received half
+    assert _files(_cache()) == [spec["file"]]
+
+
+def test_connection_cut_restarts_when_the_server_ignores_ranges(registered, server):
+    spec = registered["files"]["model"]
+    server.state["ranges"] = False
+    server.state["cuts"][spec["file"]] = 2
+    path = kgz.applications.weights_path(TEST_NAME, "model", origin=server.url)
+    assert download.sha256_file(path) == spec["sha256"]
+    assert len(server.state["requests"]) == 3
+
+
+def test_connection_cut_every_time_fails_cleanly(registered, server):
+    spec = registered["files"]["generator"]
+    server.state["cuts"][spec["file"]] = 100
+    with pytest.raises(kgz.applications.DownloadError, match="in 3 attempts"):
+        kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    assert len(server.state["requests"]) == 3
+    assert _files(_cache()) == []
+    with pytest.raises(kgz.applications.DownloadError, match="in 1 attempts"):
+        kgz.applications.weights_path(TEST_NAME, origin=server.url, attempts=1)
+
+
+def test_missing_file_at_the_origin_is_a_download_error(registered, server):
+    registered["files"]["generator"]["file"] = "not_there.weights.h5"
+    with pytest.raises(kgz.applications.DownloadError, match="HTTP 404"):
+        kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    assert len(server.state["requests"]) == 1  # a 404 is not retried
+    assert _files(_cache()) == []
+
+
+def test_corrupted_cached_file_is_detected_and_fetched_again(registered, server, capsys):
+    spec = registered["files"]["generator"]
+    path = kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    with open(path, "r+b") as f:  # flip bytes in the middle, same size
+        f.seek(spec["size"] // 2)
+        f.write(b"\x00\xff" * 8)
+    assert download.sha256_file(path) != spec["sha256"]
+    assert kgz.applications.weights_path(TEST_NAME, origin=server.url) == path
+    assert download.sha256_file(path) == spec["sha256"]
+    assert len(server.state["requests"]) == 2
+    assert "damaged" in capsys.readouterr().err
+
+
+def test_corrupted_cached_file_without_origin_is_removed(registered, server):
+    path = kgz.applications.weights_path(TEST_NAME, origin=server.url)
+    with open(path, "ab") as f:
+        f.write(b"junk")
+    with pytest.raises(kgz.applications.WeightsUnavailableError, match=download.ORIGIN_ENV):
+        kgz.applications.weights_path(TEST_NAME)
+    assert _files(_cache()) == []
+
+
+@pytest.mark.parametrize("kind", ["file_url", "directory"])
+def test_file_url_and_directory_origins(registered, tiny_checkpoint, kind, monkeypatch):
+    root = str(tiny_checkpoint["root"])
+    origin = "file://" + urllib.parse.quote(root) if kind == "file_url" else root
+    monkeypatch.setenv(download.ORIGIN_ENV, origin)
+    model = kgz.applications.load_model(TEST_NAME)
+    np.testing.assert_array_equal(model.generate(8, seed=5), tiny_checkpoint["generated"])
+    path = kgz.applications.weights_path(TEST_NAME)
+    assert os.path.dirname(path) == _cache()
+    assert sorted(_files(_cache())) == sorted(
+        spec["file"] for spec in registered["files"].values())
+
+
+def test_bad_origin_and_unknown_names_are_value_errors(registered):
+    with pytest.raises(ValueError, match="https://, http:// or file://"):
+        kgz.applications.weights_path(TEST_NAME, origin="ftp://example.org/weights")
+    with pytest.raises(ValueError) as error:
+        kgz.applications.load_generator("dcgan_fashion_mnsit")
+    message = str(error.value)
+    assert "Did you mean 'dcgan_fashion_mnist'" in message
+    for name in kgz.applications.list_pretrained():
+        assert name in message
+    with pytest.raises(ValueError, match="kind must be one of"):
+        kgz.applications.weights_path(TEST_NAME, "discriminator")
+
+
+def test_damaged_packaged_copy(registered, tiny_checkpoint, tmp_path, monkeypatch):
+    """A packaged file is hash-checked too: without an origin its damage is an error
+    naming both hashes; with one, a good copy is downloaded into the cache."""
+    spec = registered["files"]["generator"]
+    spec["packaged"] = True
+    package = tmp_path / "package"
+    package.mkdir()
+    monkeypatch.setattr(download, "PACKAGE_DIR", str(package))
+    shutil.copyfile(tiny_checkpoint["root"] / spec["file"], package / spec["file"])
+    assert kgz.applications.weights_path(TEST_NAME) == str(package / spec["file"])
+
+    with open(package / spec["file"], "ab") as f:
+        f.write(b"x")
+    damaged = download.sha256_file(package / spec["file"])
+    with pytest.raises(kgz.applications.ChecksumError) as error:
+        kgz.applications.weights_path(TEST_NAME)
+    assert spec["sha256"] in str(error.value) and damaged in str(error.value)
+    path = kgz.applications.weights_path(TEST_NAME, origin=str(tiny_checkpoint["root"]))
+    assert path == os.path.join(_cache(), spec["file"])
+
+
+# --------------------------------------------------------------------------- the registry
+def test_registry_entries_are_complete():
+    names = kgz.applications.list_pretrained()
+    assert {"dcgan_fashion_mnist", "gan_mnist"} <= set(PACKAGED)
+    for name in names:
+        entry = kgz.applications.info(name)
+        assert kgz.registry.model_class(entry["architecture"])
+        assert entry["dataset"] in kgz.datasets.list_datasets()
+        metrics = entry["metrics"]
+        for key in ("fid", "kid", "extractor", "num_generated", "num_real"):
+            assert metrics[key] is not None, (name, key)
+        assert metrics["measured_on"] == "the generator file"
+        assert entry["recipe"] and entry["provenance"]
+        assert os.path.isfile(os.path.join(REPO, entry["card"]))
+        assert os.path.isfile(os.path.join(REPO, "docs", "images", f"{name}_pretrained.png"))
+        assert not entry["files"]["model"]["packaged"]
+        assert entry["files"]["model"]["file"].endswith(".keras")
+
+
+def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
+    shipped = set(os.listdir(download.PACKAGE_DIR))
+    expected = {kgz.applications.info(n)["files"]["generator"]["file"] for n in PACKAGED}
+    assert shipped == expected  # nothing unregistered, nothing origin-only, no .keras
+    for name in PACKAGED:
+        spec = kgz.applications.info(name)["files"]["generator"]
+        path = os.path.join(download.PACKAGE_DIR, spec["file"])
+        assert os.path.getsize(path) == spec["size"] <= 6_000_000, name
+        assert download.sha256_file(path) == spec["sha256"], name
+        with h5py.File(path, "r") as f:  # float16 kernels
+            dtypes = set()
+            f.visititems(lambda _, item: dtypes.add(str(item.dtype))
+                         if isinstance(item, h5py.Dataset) else None)
+        assert "float16" in dtypes
+
+
+SERVE_ALL = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    jobs = json.loads(sys.argv[1])
+    for job in jobs:
+        served = tf.saved_model.load(job["path"])
+        inputs = [tf.constant(np.load(job["latents"]))]
+        if job["labels"]:
+            inputs.append(tf.constant(np.load(job["labels"])))
+        np.save(job["out"], served.serve(*inputs).numpy())
+    print(json.dumps({"served": len(jobs), "imported_zoo": "keras_gan_zoo" in sys.modules}))
+    """
+)
+
+
+def test_every_packaged_generator_loads_offline_and_its_export_serves_without_the_package(
+        tmp_path):
+    jobs, expected = [], {}
+    for name in PACKAGED:
+        entry = kgz.applications.info(name)
+        gan = kgz.applications.load_generator(name)  # empty cache, no origin: the package
+        assert type(gan) is kgz.registry.model_class(entry["architecture"])
+        assert json.loads(json.dumps(gan.get_config())) == entry["config"]
+        latents = np.random.default_rng(1).standard_normal((6, gan.latent_dim)).astype("float32")
+        labels = (np.arange(6) % gan.num_classes).astype("int32") if gan.conditional else None
+        images = gan.generate(6, latents=latents, labels=labels)
+        assert images.shape == (6, 28, 28, 1)
+        assert -1 <= images.min() and images.max() <= 1 and images.std() > 0.1, name
+        export = gan.export_generator(str(tmp_path / name))
+        np.save(tmp_path / f"{name}_z.npy", latents)
+        if labels is not None:
+            np.save(tmp_path / f"{name}_y.npy", labels)
+        jobs.append({"path": export, "latents": str(tmp_path / f"{name}_z.npy"),
+                     "labels": str(tmp_path / f"{name}_y.npy") if labels is not None else "",
+                     "out": str(tmp_path / f"{name}_out.npy")})
+        expected[name] = images
+    assert _files(_cache()) == []  # nothing was downloaded or cached
+    result = subprocess.run([sys.executable, "-c", SERVE_ALL, json.dumps(jobs)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"served": len(PACKAGED), "imported_zoo": False}
+    for name, job in zip(PACKAGED, jobs):
+        np.testing.assert_allclose(np.load(job["out"]), expected[name], atol=1e-5)
+
+
+def test_load_model_offline_names_the_origin_variable():
+    with pytest.raises(kgz.applications.WeightsUnavailableError) as error:
+        kgz.applications.load_model("dcgan_fashion_mnist")
+    message = str(error.value)
+    assert download.ORIGIN_ENV in message and "dcgan_fashion_mnist.keras" in message
+    assert "not packaged" in message
+
+
+def test_the_cache_comes_before_the_package():
+    spec = kgz.applications.info("gan_mnist")["files"]["generator"]
+    packaged = kgz.applications.weights_path("gan_mnist")
+    assert packaged == os.path.join(download.PACKAGE_DIR, spec["file"])
+    os.makedirs(_cache())
+    shutil.copyfile(packaged, os.path.join(_cache(), spec["file"]))
+    assert kgz.applications.weights_path("gan_mnist") == os.path.join(_cache(), spec["file"])
+    explicit = os.path.join(os.path.dirname(_cache()), "elsewhere")
+    assert kgz.applications.weights_path("gan_mnist", cache_dir=explicit) == packaged
+
+
+def test_wheel_carries_the_weights_and_loads_offline_on_a_fresh_install(tmp_path):
+    """Build the wheel from a copy of the source, install it into an empty target and
+    load a pretrained generator there with an empty HOME and no origin."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copyfile(os.path.join(REPO, name), source / name)
+    shutil.copytree(os.path.join(REPO, "keras_gan_zoo"), source / "keras_gan_zoo",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--no-index", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = os.listdir(tmp_path / "dist")
+    with zipfile.ZipFile(tmp_path / "dist" / wheel) as archive:
+        members = set(archive.namelist())
+    for name in PACKAGED:
+        spec = kgz.applications.info(name)["files"]["generator"]
+        assert f"keras_gan_zoo/applications/weights/{spec['file']}" in members
+    assert not [m for m in members if m.endswith(".keras")]
+
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+         "--target", str(target), str(tmp_path / "dist" / wheel)],
+        capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    env = {key: value for key, value in os.environ.items()
+           if key not in (download.ORIGIN_ENV, download.CACHE_ENV, "KERAS_HOME")}
+    env.update(PYTHONPATH=str(target), HOME=str(tmp_path / "home"))
+    script = ("import json, keras_gan_zoo as k; "
+              "g = k.applications.load_generator('dcgan_fashion_mnist'); "
+              "x = g.generate(4, seed=0); "
+              "print(json.dumps({'module': k.__file__, 'shape': list(x.shape)}))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["module"].startswith(str(target))
+    assert report["shape"] == [4, 28, 28, 1]
+    assert not os.path.exists(tmp_path / "home" / ".keras" / "keras_gan_zoo")
+
+
+# --------------------------------------------------------------------------- the CLI
+def test_cli_sample_export_and_list_take_pretrained_names(tmp_path, capsys):
+    grid = tmp_path / "gan.png"
+    assert cli.main(["sample", "gan_mnist", "--out", str(grid), "--num", "16"]) == 0
+    assert Image.open(grid).size == (4 * 28 + 5 * 2, 4 * 28 + 5 * 2)
+
+    grid = tmp_path / "acgan.png"  # conditional: one column per class
+    assert cli.main(["sample", "acgan_mnist", "--out", str(grid), "--num", "20"]) == 0
+    assert Image.open(grid).size == (10 * 28 + 11 * 2, 2 * 28 + 3 * 2)
+
+    export = tmp_path / "dcgan"
+    assert cli.main(["export", "dcgan_fashion_mnist", str(export)]) == 0
+    assert (export / "saved_model.pb").is_file()
+
+    capsys.readouterr()
+    assert cli.main(["list", "*fashion_mnist"]) == 0
+    out = capsys.readouterr().out
+    assert "pretrained" in out and "dcgan_fashion_mnist" in out and "30.26" in out
+    assert "gan_mnist " not in out
+
+
+def test_cli_errors_for_pretrained_names(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sample", "dcgan_fashion_mnst", "--out", str(tmp_path / "x.png")])
+    assert "no pretrained model of that name" in str(stop.value)
+    assert "dcgan_fashion_mnist" in str(stop.value)
+    # Origin-only weights without an origin: exit 2 and say what to set.
+    assert cli.main(["sample", "infogan_mnist", "--out", str(tmp_path / "x.png")]) == 2
+    assert download.ORIGIN_ENV in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+# --------------------------------------------------------------------------- recipes
+def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
+        tmp_path, monkeypatch):
+    """The ACGAN recipe (conditional: labelled batches, measurements hook) with tiny
+    settings; its printed entry, registered, resolves through kgz.applications."""
+    out = tmp_path / "run"
+    command = [sys.executable, os.path.join(REPO, "applications", "acgan_mnist.py"),
+               "--limit", "200", "--epochs", "1", "--batch_size", "50", "--base_filters", "4",
+               "--latent_dim", "8", "--eval_samples", "100", "--accuracy_samples", "50",
+               "--precision", "fp32", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 4 and metrics["train_examples"] == 200
+    assert metrics["config"]["num_classes"] == 10 and metrics["config"]["base_filters"] == 4
+    evaluation = metrics["evaluation"]
+    assert evaluation["num_generated"] == 100 and evaluation["num_real"] == 500
+    assert evaluation["extractor"] == "mnist" and evaluation["labels"] == "cycling 0..9"
+    assert np.isfinite(evaluation["fid"]) and np.isfinite(evaluation["kid"])
+    measurements = metrics["measurements"]  # the hook: class accuracy + auxiliary head
+    assert measurements["accuracy_samples"] == 50
+    assert 0 <= measurements["class_accuracy"] <= 1
+    assert measurements["auxiliary_classifier_test_images"] == 500
+    files = metrics["files"]
+    for spec in files.values():
+        path = out / spec["file"]
+        assert download.sha256_file(path) == spec["sha256"]
+        assert f"sha256 {spec['sha256']}  {spec['file']}" in result.stdout
+    assert "registry entry" in result.stdout
+    grid = np.asarray(Image.open(out / "grid.png"))
+    assert grid.shape[:2] == (10 * 28 + 11 * 2, 10 * 28 + 11 * 2)  # 10 classes x 10
+
+    entry = {"architecture": "acgan", "config": metrics["config"], "dataset": "mnist",
+             "files": {kind: {**spec, "packaged": False} for kind, spec in files.items()},
+             "metrics": evaluation, "training": {}, "recipe": metrics["command"]}
+    monkeypatch.setitem(kgz.applications.PRETRAINED, "recipe_test", entry)
+    gan = kgz.applications.load_generator("recipe_test", origin=str(out))
+    full = kgz.applications.load_model("recipe_test", origin=str(out))
+    assert int(full.generator_optimizer.iterations) == 4
+    np.testing.assert_allclose(gan.generate(5, seed=2, labels=3),
+                               full.generate(5, seed=2, labels=3), atol=2e-2)
