@@ -257,37 +257,9 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
         return {"optimizer": getattr(self, "optimizer", None)}
 
     # --------------------------------------------------------------- compile
-    def default_optimizer(self):
-        """The optimizer of a bare `compile()`: Adam(1e-3) unless a model overrides it."""
-        return keras.optimizers.Adam(1e-3)
-
-    def compile(self, optimizer=None, **kwargs):
-        """Configures training; with no arguments, the paper's optimizer.
-
-        Args:
-            optimizer: optimizer instance, name or config (default: the paper's).
-            **kwargs: `keras.Model.compile` arguments that apply here
-                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
-        """
-        self._reject_keras_losses(kwargs, "optimizer=")
-        opt = keras.optimizers.get(optimizer) if optimizer else self.default_optimizer()
-        opt = self._optimizer_for_policy(opt, "autoencoder")
-        super().compile(optimizer=opt, **kwargs)
-        self._zoo_compile_kwargs = {
-            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
-        }
-        # Built here, in the strategy scope compile() runs in, so the slots are mirrored.
-        self.optimizer.build(self.network_variables)
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or self.optimizer is None:
-            return {}
-        return {"optimizer": keras.optimizers.serialize(self.optimizer),
-                **self._zoo_compile_kwargs}
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        self.compile(optimizer=keras.optimizers.deserialize(config.pop("optimizer")), **config)
+    # compile(optimizer=None) and its config round trip: GenerativeModel's (Adam(1e-3)).
+    def optimized_variables(self):
+        return self.network_variables
 
     @property
     def network_variables(self):

@@ -184,33 +184,9 @@ class AutoregressiveModel(GenerativeModel):
         (section 5.2; the learning rate is not given there)."""
         return keras.optimizers.RMSprop(learning_rate=1e-3)
 
-    def compile(self, optimizer=None, **kwargs):
-        """Configures training; with no arguments, `default_optimizer()`.
-
-        Args:
-            optimizer: optimizer instance, name or config.
-            **kwargs: `keras.Model.compile` arguments that apply here
-                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
-        """
-        self._reject_keras_losses(kwargs, "optimizer=")
-        opt = keras.optimizers.get(optimizer) if optimizer else self.default_optimizer()
-        opt = self._optimizer_for_policy(opt, "optimizer")
-        super().compile(optimizer=opt, **kwargs)
-        self._zoo_compile_kwargs = {
-            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
-        }
-        # Optimizer slots now, in the strategy scope compile() runs in (mirrored).
-        self.optimizer.build(self.network.trainable_variables)
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or self.optimizer is None:
-            return {}
-        return {"optimizer": keras.optimizers.serialize(self.optimizer),
-                **getattr(self, "_zoo_compile_kwargs", {})}
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        self.compile(optimizer=keras.optimizers.deserialize(config.pop("optimizer")), **config)
+    # compile(optimizer=None) and its config round trip: GenerativeModel's.
+    def optimized_variables(self):
+        return self.network.trainable_variables
 
     def get_config(self):
         return {

@@ -87,44 +87,8 @@ class SequenceModel(GenerativeModel):
         self.optimizer = None
         self._fns = _Unsaved(sample=None)
 
-    # --------------------------------------------------------------- compile
-    def default_optimizer(self):
-        """The optimizer of a bare `compile()` (Adam(1e-3) unless a model overrides it)."""
-        return keras.optimizers.Adam(1e-3)
-
-    def compile(self, optimizer=None, **kwargs):
-        """Configures training; with no arguments, the paper's optimizer.
-
-        Args:
-            optimizer: optimizer instance, name or config (default `default_optimizer()`).
-            **kwargs: `keras.Model.compile` arguments that apply here
-                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
-        """
-        self._reject_keras_losses(kwargs, "optimizer=")
-        for key in ("generator_optimizer", "discriminator_optimizer"):
-            if key in kwargs:
-                raise TypeError(
-                    f"{type(self).__name__}.compile() takes optimizer= (one network); "
-                    f"got {key}=."
-                )
-        opt = keras.optimizers.get(optimizer) if optimizer else self.default_optimizer()
-        opt = self._optimizer_for_policy(opt, "sequence")
-        super().compile(optimizer=opt, **kwargs)
-        self._zoo_compile_kwargs = {
-            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
-        }
-        # Slots now, in the scope compile() runs in (mirrored under a strategy).
-        self.optimizer.build(self.trainable_variables)
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or self.optimizer is None:
-            return {}
-        return {"optimizer": keras.optimizers.serialize(self.optimizer),
-                **self._zoo_compile_kwargs}
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        self.compile(optimizer=keras.optimizers.deserialize(config.pop("optimizer")), **config)
+    # compile(optimizer=None), Adam(1e-3) by default, and its config round trip:
+    # GenerativeModel's.
 
     def _require_compiled(self):
         if self.optimizer is None or not getattr(self, "compiled", False):
