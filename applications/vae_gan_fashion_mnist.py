@@ -1,6 +1,6 @@
 """Recipe: VAE-GAN on Fashion-MNIST 28x28 (Larsen et al. 2016).
 
-    python applications/vae_gan_fashion_mnist.py --epochs 3 --out runs/vae_gan_fashion_mnist
+    python applications/vae_gan_fashion_mnist.py --epochs 2 --limit 30000 --out runs/vae_gan_fashion_mnist
 
 Trains `vae_gan` (128-d latent, 32 base filters: discriminator 32-64-128 channels
 with 5x5 kernels, encoder / decoder 64-128, dense 512; feature-space reconstruction
@@ -20,7 +20,7 @@ from absl import app, flags
 
 import keras_gan_zoo as kgz
 
-flags.DEFINE_integer("epochs", 3, "Training epochs.")
+flags.DEFINE_integer("epochs", 2, "Training epochs.")
 flags.DEFINE_integer("batch_size", 64, "Images per batch (the paper's).")
 flags.DEFINE_integer("limit", None, "Use only the first N training images.")
 flags.DEFINE_integer("base_filters", 32, "Width unit of the three networks.")

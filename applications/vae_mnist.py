@@ -1,6 +1,6 @@
 """Recipe: VAE on binarised MNIST (the 4,500 offline digits), test NLL by IWAE.
 
-    python applications/vae_mnist.py --epochs 60 --nll_k 1000 --out runs/vae_mnist
+    python applications/vae_mnist.py --epochs 160 --nll_k 2000 --out runs/vae_mnist
 
 Trains `vae` (Bernoulli decoder, dynamic binarisation: a fresh Bernoulli draw of
 every image at every step as in the IWAE paper, 32-d latent, 32 base filters,
@@ -21,11 +21,11 @@ from absl import app, flags
 
 import keras_gan_zoo as kgz
 
-flags.DEFINE_integer("epochs", 60, "Training epochs.")
+flags.DEFINE_integer("epochs", 160, "Training epochs.")
 flags.DEFINE_integer("batch_size", 100, "Images per batch.")
 flags.DEFINE_integer("latent_dim", 32, "Size of z.")
 flags.DEFINE_integer("base_filters", 32, "Channels of the first encoder convolution.")
-flags.DEFINE_integer("nll_k", 1000, "Importance samples per test digit.")
+flags.DEFINE_integer("nll_k", 2000, "Importance samples per test digit.")
 flags.DEFINE_enum("precision", "fp32", ["auto", "fp32", "bf16", "fp16"], "Precision policy.")
 flags.DEFINE_integer("seed", 0, "Seed of the data order, binarisation and samples.")
 flags.DEFINE_string("out", "runs/vae_mnist", "Output directory.")
