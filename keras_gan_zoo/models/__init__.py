@@ -10,6 +10,7 @@ from keras_gan_zoo.models.infogan import InfoGAN, infogan_discriminator, infogan
 from keras_gan_zoo.models.lsgan import LSGAN
 from keras_gan_zoo.models.wgan import WGAN
 from keras_gan_zoo.models.wgan_gp import WGANGP
+from keras_gan_zoo.models.lapgan import LAPGAN
 from keras_gan_zoo.models.autoregressive import AutoregressiveModel
 from keras_gan_zoo.models.pixelcnn import PixelCNN, pixelcnn_network
 from keras_gan_zoo.models.gated_pixelcnn import GatedPixelCNN, gated_pixelcnn_network
@@ -51,6 +52,7 @@ __all__ = [
     "InfoGAN",
     "infogan_discriminator",
     "infogan_generator",
+    "LAPGAN",
     "AutoencodingModel",
     "Autoencoder",
     "fit_gaussian_mixture",
