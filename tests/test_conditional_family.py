@@ -35,6 +35,87 @@ def test_cgan_generate_depends_on_the_label():
         np.testing.assert_allclose(mixed[i], model.generate(3, seed=0, labels=i)[i], atol=1e-6)
 
 
+def _brightness_task(n=192, seed=0):
+    """3 classes whose images are flat grey levels -0.8, 0 and 0.8 (plus a little noise)."""
+    labels = (np.arange(n) % 3).astype("int32")
+    levels = np.array([-0.8, 0.0, 0.8], "float32")[labels]
+    noise = 0.05 * np.random.default_rng(seed).standard_normal((n, 16, 16, 1))
+    return np.clip(levels[:, None, None, None] + noise, -1, 1).astype("float32"), labels
+
+
+def test_cgan_learns_to_draw_the_requested_class():
+    """The default (conv) CGAN conditions on the label: after 120 steps on a task where
+    the class decides the image, each label's samples have that class's grey level."""
+    keras.utils.set_random_seed(0)
+    model = kgz.create_model("cgan", image_shape=(16, 16, 1), num_classes=3, latent_dim=8,
+                             base_filters=8, seed=0)
+    assert model.architecture == "conv"
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                  discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+    images, labels = _brightness_task()
+    model.fit(images, labels, batch_size=32, epochs=20, verbose=0)
+    means = [float(model.generate(32, seed=1, labels=c).mean()) for c in range(3)]
+    assert means[0] < means[1] < means[2], means
+    np.testing.assert_allclose(means, [-0.8, 0.0, 0.8], atol=0.3)
+
+
+def test_cgan_conv_discriminator_gets_one_label_plane_per_class():
+    model = kgz.create_model("cgan_tiny", seed=0)
+    images = _images(model, 3)
+    labels = np.array([0, 2, 1], "int32")
+    stacked = keras.Model(model.discriminator.inputs,
+                          model.discriminator.get_layer("image_and_label").output)
+    x = keras.ops.convert_to_numpy(stacked([images, labels]))
+    assert x.shape == (3, 16, 16, 1 + model.num_classes)
+    np.testing.assert_array_equal(x[..., :1], images)
+    np.testing.assert_array_equal(x[..., 1:], np.broadcast_to(
+        np.eye(3, dtype="float32")[labels][:, None, None, :], (3, 16, 16, 3)))
+    as_given = model.call_discriminator(images, labels)
+    relabelled = model.call_discriminator(images, (labels + 1) % 3)
+    assert np.abs(np.asarray(as_given) - np.asarray(relabelled)).max() > 1e-6
+
+
+def test_cgan_mlp_has_the_reference_initialization_and_max_norm():
+    """The paper's MLP: U(-0.05, 0.05) in G, U(-0.005, 0.005) in D, column norms <= 1.9365
+    (with Keras' default Glorot init its discriminator won and the label went unused)."""
+    model = kgz.create_model("cgan", architecture="mlp", seed=0)
+    assert model.latent_distribution == "uniform"
+    g_kernels = [v for v in model.generator.trainable_variables if "kernel" in v.path]
+    d_kernels = [v for v in model.discriminator.trainable_variables if "kernel" in v.path]
+    assert len(g_kernels) == 4 and len(d_kernels) == 4
+    assert max(float(np.abs(v.numpy()).max()) for v in g_kernels) <= 0.05
+    assert max(float(np.abs(v.numpy()).max()) for v in d_kernels) <= 0.005
+    label_branch = model.discriminator.get_layer("label_maxout").dense.kernel.numpy()
+    assert label_branch.shape == (10, 50 * 5)
+    # A large-step update is projected back onto the max-norm ball.
+    model.compile(generator_optimizer=keras.optimizers.SGD(50.0),
+                  discriminator_optimizer=keras.optimizers.SGD(50.0))
+    model.fit(np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32"),
+              np.arange(32) % 10, batch_size=32, epochs=1, verbose=0)
+    norms = [np.linalg.norm(v.numpy(), axis=0).max() for v in g_kernels + d_kernels]
+    assert max(norms) <= 1.9365 + 1e-4
+    assert max(norms) > 1.0  # the step was large enough to need the projection
+
+
+def test_cgan_architecture_option_and_config():
+    mlp = kgz.create_model("cgan", architecture="mlp", image_shape=(16, 16, 1), num_classes=3,
+                           latent_dim=8, z_units=8, label_units=8, hidden_units=16, d_units=8,
+                           dropout=0.0)
+    config = mlp.get_config()
+    assert config["architecture"] == "mlp" and config["latent_distribution"] == "uniform"
+    rebuilt = type(mlp).from_config(config)
+    rebuilt.set_weights(mlp.get_weights())
+    np.testing.assert_array_equal(rebuilt.generate(4, seed=0, labels=[0, 1, 2, 0]),
+                                  mlp.generate(4, seed=0, labels=[0, 1, 2, 0]))
+    assert kgz.create_model("cgan_tiny").latent_distribution == "normal"
+    with pytest.raises(ValueError, match=r"architecture must be one of \('conv', 'mlp'\)"):
+        kgz.create_model("cgan", architecture="dense")
+    with pytest.raises(ValueError, match=r"num_classes must be an int >= 2"):
+        kgz.create_model("cgan", num_classes=1)
+    with pytest.raises(ValueError, match=r"halves at least once"):
+        kgz.create_model("cgan", image_shape=(6, 6, 1))
+
+
 # -------------------------------------------------------------------- ACGAN
 def test_acgan_heads_and_classifier_shapes():
     model = kgz.create_model("acgan_tiny")
