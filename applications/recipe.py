@@ -15,6 +15,16 @@ conditional model), then reloads the checkpoint in float32 and writes into `--ou
 
 and prints the registry entry to paste into keras_gan_zoo/applications/registry.py.
 
+Training until the FID stops improving: `--fid_every N --patience P` measures the FID of
+`--fid_samples` (2,000) images against as many test images every N epochs
+(`kgz.callbacks.MetricMonitor`), stops after P checks without improvement and restores the
+weights of the best check (`keras.callbacks.EarlyStopping(monitor="fid",
+restore_best_weights=True)`); `--max_minutes` (45) stops at the epoch boundary before the
+wall-clock budget would run out (`kgz.callbacks.TimeBudget`). metrics.json records the
+FID curve, the best epoch, the epochs asked and run and what stopped training
+("stopping"); `--epochs` is then an upper bound. For an autoencoding model the
+"generator" is what samples images: the decoder, plus the autoencoder's code mixture.
+
 Smoke test (about half a minute): `python applications/dcgan_fashion_mnist.py --limit 256 --epochs 1
 --base_filters 4 --eval_samples 200 --out runs/smoke`.
 """
@@ -26,6 +36,7 @@ import pprint
 import shlex
 import sys
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -37,7 +48,8 @@ from keras_gan_zoo.applications import publish
 FLAGS = flags.FLAGS
 
 
-def define_common_flags(epochs, batch_size, dataset, eval_samples=10000):
+def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_every=0,
+                        patience=0):
     flags.DEFINE_string("dataset", dataset, "Dataset name (keras_gan_zoo.datasets).")
     flags.DEFINE_integer("epochs", epochs, "Training epochs.")
     flags.DEFINE_integer("batch_size", batch_size, "Images per batch.")
@@ -50,6 +62,17 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000):
     flags.DEFINE_integer("eval_samples", eval_samples,
                          "Generated images for FID / KID / IS / classes found against the "
                          "whole test split (0: no evaluation).")
+    flags.DEFINE_integer("fid_every", fid_every,
+                         "Epochs between FID checks during training (MetricMonitor, "
+                         "--fid_samples images; 0: no checks).")
+    flags.DEFINE_integer("fid_samples", 2000,
+                         "Generated (and real test) images per FID check during training.")
+    flags.DEFINE_integer("patience", patience,
+                         "FID checks without improvement before training stops and the "
+                         "weights of the best check are restored (0: no early stopping).")
+    flags.DEFINE_float("max_minutes", 45.0,
+                       "Wall-clock budget of training in minutes: stop after the epoch "
+                       "whose successor would overrun it (0: no budget).")
 
 
 def sha256(path):
@@ -77,8 +100,86 @@ def num_classes():
     return kgz.datasets.info(FLAGS.dataset)["num_classes"]
 
 
-def run(name, model_name, measurements=None, **model_kwargs):
+class _FIDMonitor(kgz.callbacks.MetricMonitor):
+    """MetricMonitor whose conditional models draw labels cycling over the classes
+    (the protocol of `publish.measure`) and whose reference is `num_samples` test
+    images, or the whole test split when it is smaller (the 500 offline MNIST digits)."""
+
+    num_real = None
+
+    def evaluate(self):
+        from keras_gan_zoo import metrics as metrics_lib
+
+        source = self.model
+        if getattr(self.model, "conditional", False):
+            source = publish._conditional_source(self.model)
+        try:
+            real = metrics_lib.real_statistics(self.dataset, self.split, self.extractor,
+                                               self.num_samples, self.seed)
+        except ValueError as error:  # a test split smaller than num_samples: all of it
+            if "ran out" not in str(error):
+                raise
+            real = metrics_lib.real_statistics(self.dataset, self.split, self.extractor,
+                                               None, self.seed)
+        self.num_real = int(real.count)
+        return metrics_lib.evaluate(source, real, metrics=self.metric_names,
+                                    extractor=self.extractor, num_samples=self.num_samples,
+                                    batch_size=self.batch_size, seed=self.seed)
+
+
+def stopping_callbacks():
+    """The FID checks, early stopping and time budget of the flags, in the order they
+    must run: `(callbacks, monitor, early_stopping, budget)` (None when off)."""
+    monitor = early = None
+    # EarlyStopping warns at every epoch without a check: expected between checks.
+    warnings.filterwarnings("ignore", message="Early stopping conditioned on metric `fid`")
+    if FLAGS.fid_every:
+        monitor = _FIDMonitor(["fid"], dataset=FLAGS.dataset, every=FLAGS.fid_every,
+                              num_samples=FLAGS.fid_samples, seed=FLAGS.seed)
+        if FLAGS.patience:
+            early = keras.callbacks.EarlyStopping(monitor="fid", mode="min",
+                                                  patience=FLAGS.patience,
+                                                  restore_best_weights=True, verbose=1)
+    elif FLAGS.patience:
+        raise ValueError("--patience needs FID checks: set --fid_every.")
+    budget = kgz.callbacks.TimeBudget(FLAGS.max_minutes or None)
+    callbacks = [c for c in (monitor, early, budget) if c is not None]
+    return callbacks, monitor, early, budget
+
+
+def stopping_record(history, monitor, early, budget):
+    """What metrics.json records about when and why training stopped."""
+    record = {"epochs_asked": FLAGS.epochs, "epochs_run": len(history.epoch),
+              "max_minutes": FLAGS.max_minutes or None,
+              "stopped_by": None, "fid_every": FLAGS.fid_every or None}
+    if early is not None and early.stopped_epoch > 0:
+        record["stopped_by"] = f"early stopping (patience {FLAGS.patience} FID checks)"
+    elif budget.stopped_epoch is not None:
+        record["stopped_by"] = f"time budget ({FLAGS.max_minutes:g} min)"
+    if monitor is not None:
+        curve = [{key: (int(value) if key == "epoch" else round(float(value), 4))
+                  for key, value in point.items()} for point in monitor.history]
+        best = min(curve, key=lambda point: point["fid"]) if curve else None
+        record.update({
+            "fid_samples": FLAGS.fid_samples,
+            "fid_real": monitor.num_real,
+            "fid_curve": curve,
+            "best_epoch": best and best["epoch"],
+            "best_fid_during_training": best and best["fid"],
+            "restored_best_weights": bool(early is not None and best is not None
+                                          and best["epoch"] != len(history.epoch)),
+        })
+    return record
+
+
+def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     """Trains `model_name` with the common flags and writes the recipe's outputs.
+
+    With `--fid_every N` a `MetricMonitor` measures the FID of `--fid_samples` images
+    every N epochs; with `--patience P` training stops after P checks without
+    improvement and the weights of the best check are restored (`EarlyStopping`);
+    `--max_minutes` bounds the training time (`TimeBudget`). The final checkpoint holds
+    the restored weights (with the optimizer state of the last epoch run).
 
     Args:
         name: the checkpoint's registry name (file names, default `--out`).
@@ -86,6 +187,9 @@ def run(name, model_name, measurements=None, **model_kwargs):
         measurements: optional `fn(model, out) -> dict` called after training with the
             checkpoint reloaded in float32 and the output directory; its dict is stored
             under "measurements" in metrics.json.
+        finalize: optional `fn(model, dataset) -> dict` called on the trained model
+            before the final checkpoint is written (e.g. the autoencoder fits its code
+            density on the whole training set); its dict is stored under "finalize".
         **model_kwargs: constructor arguments (the recipe's flags).
 
     Returns:
@@ -106,14 +210,25 @@ def run(name, model_name, measurements=None, **model_kwargs):
         labels = np.repeat(np.arange(model.num_classes), 10)
         grid_kwargs = {"num_samples": len(labels), "nrow": 10,
                        "generate_kwargs": {"labels": labels}}
+    stopping, monitor, early, budget = stopping_callbacks()
+    saver = kgz.callbacks.TrainingCheckpoint(checkpoint)
     start = time.perf_counter()
     history = model.fit(
         dataset, epochs=FLAGS.epochs, verbose=2,
         callbacks=[kgz.callbacks.SampleGrid(os.path.join(out, "samples"), seed=FLAGS.seed,
                                             **grid_kwargs),
-                   kgz.callbacks.TrainingCheckpoint(checkpoint)],
+                   *stopping, saver],
     )
     seconds = time.perf_counter() - start
+    finalized = None
+    if finalize is not None:
+        start_finalize = time.perf_counter()
+        finalized = {**finalize(model, dataset),
+                     "seconds": round(time.perf_counter() - start_finalize, 1)}
+    # The checkpoint of the last epoch does not hold restored best weights nor what
+    # `finalize` fitted: write the final state.
+    saver.save(len(history.epoch), {k: v[-1] for k, v in history.history.items()})
+    stopped = stopping_record(history, monitor, early, budget)
 
     # Everything below measures what ships: the checkpoint reloaded in float32 and the
     # generator file (float16 kernels) that load_generator reads.
@@ -146,13 +261,16 @@ def run(name, model_name, measurements=None, **model_kwargs):
         "config": model.get_config(),
         "dataset": FLAGS.dataset,
         "train_examples": int(FLAGS.batch_size * steps_per_epoch),
-        "epochs": FLAGS.epochs,
-        "steps": int(steps_per_epoch * FLAGS.epochs),
+        "epochs": len(history.epoch),
+        "steps": int(steps_per_epoch * len(history.epoch)),
+        "stopping": stopped,
         "batch_size": FLAGS.batch_size,
         "dtype_policy": policy,
         "train_seconds": round(seconds, 1),
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
-        "final_losses": {k: float(v[-1]) for k, v in history.history.items()},
+        "final_losses": {k: float(v[-1]) for k, v in history.history.items()
+                         if k != "fid"},
+        "finalize": finalized,
         "evaluation": evaluation,
         "measurements": extra,
         "files": files,
@@ -168,9 +286,12 @@ def run(name, model_name, measurements=None, **model_kwargs):
         "files": files,
         "metrics": evaluation and {**evaluation, "measured_on": (
             "the generator file" if "generator" in files else "the .keras checkpoint")},
-        "training": {key: metrics[key] for key in ("epochs", "steps", "batch_size",
-                                                    "train_examples", "dtype_policy",
-                                                    "train_seconds")},
+        "training": {**{key: metrics[key] for key in ("epochs", "steps", "batch_size",
+                                                       "train_examples", "dtype_policy",
+                                                       "train_seconds")},
+                     **{key: stopped[key] for key in ("epochs_asked", "stopped_by",
+                                                      "best_epoch", "fid_every",
+                                                      "fid_samples") if key in stopped}},
         "recipe": command,
     }
     print(f"registry entry (keras_gan_zoo/applications/registry.py):\n"

@@ -70,8 +70,10 @@ def _parser():
     sample.add_argument("--seed", type=int, default=0)
 
     evaluate = commands.add_parser("evaluate", help="FID / KID / IS / precision-recall of a checkpoint")
-    evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--dataset", default="fashion_mnist", help="real data to compare with")
+    evaluate.add_argument("checkpoint", help="a .keras file or a pretrained name")
+    evaluate.add_argument("--dataset", default=None,
+                          help="real data to compare with (default: a pretrained name's own "
+                               "dataset, else fashion_mnist)")
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--metrics", default="fid,kid",
                           help="comma-separated: fid, kid, is, pr, modes")
@@ -269,14 +271,25 @@ def cmd_sample(args):
 
 
 def cmd_evaluate(args):
+    import numpy as np
+
     import keras_gan_zoo as kgz
 
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
+    if args.dataset is None:
+        pretrained = args.checkpoint in kgz.applications.list_pretrained()
+        args.dataset = (kgz.applications.info(args.checkpoint)["dataset"] if pretrained
+                        else "fashion_mnist")
     extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
     model = _load_checkpoint(args.checkpoint)
+    source = model
+    if getattr(model, "conditional", False):
+        # A conditional model is measured on samples whose labels cycle over the classes.
+        def source(n, seed=None):
+            return model.generate(n, seed=seed, labels=np.arange(n) % model.num_classes)
     real = kgz.metrics.real_statistics(args.dataset, args.split, extractor, args.num_samples,
                                        args.seed)
-    results = kgz.metrics.evaluate(model, real, metrics=names, extractor=extractor,
+    results = kgz.metrics.evaluate(source, real, metrics=names, extractor=extractor,
                                    num_samples=args.num_samples, batch_size=args.batch_size,
                                    seed=args.seed)
     print(f"{args.checkpoint}: {args.num_samples} samples vs {args.dataset}/{args.split}, "

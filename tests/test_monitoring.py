@@ -64,3 +64,17 @@ def test_evaluate_command_prints_and_writes_json(tmp_path, capsys):
         assert key in report["metrics"] and f"| {key}" in printed
     assert cli.main(["evaluate", checkpoint, "--metrics", "fud", "--num-samples", "50"]) == 2
     assert "fud" in capsys.readouterr().err
+
+
+def test_evaluate_command_takes_a_pretrained_name_and_its_dataset(tmp_path):
+    """`evaluate NAME` loads the packaged generator and compares with the entry's dataset
+    (MNIST for acgan_mnist; labels cycle over the classes), not the Fashion-MNIST default."""
+    out = tmp_path / "eval.json"
+    assert cli.main(["evaluate", "acgan_mnist", "--metrics", "fid,modes", "--num-samples", "300",
+                     "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["dataset"] == "mnist" and report["extractor"] == "mnist"
+    # A trained digit generator in the MNIST classifier's features: all classes present and
+    # far below the FID of noise images (several hundred in these features).
+    assert report["metrics"]["classes_found"] == 10
+    assert 0 < report["metrics"]["fid"] < 60, report["metrics"]

@@ -9,7 +9,7 @@ Files are found in the local cache (``$KERAS_GAN_ZOO_CACHE``, default
 weights of the small checkpoints, so :func:`load_generator` works offline on a fresh
 install), then downloaded from ``$KERAS_GAN_ZOO_WEIGHTS_URL`` (https://, http://,
 file:// or a directory). The full ``.keras`` checkpoints behind :func:`load_model`
-(optimizer state included, 7-160 MB) are served by the origin only.
+(optimizer state included, 2-160 MB) are served by the origin only.
 
 Example:
     >>> import keras_gan_zoo as kgz
@@ -105,13 +105,16 @@ def weights_path(name, kind="generator", *, cache_dir=None, origin=None, attempt
 def build_from_weights(architecture, config, weights):
     """Builds ``architecture`` from its ``config`` and loads generator ``weights`` into it.
 
-    The discriminator (critic) keeps its fresh initialization; the model is not compiled.
+    The generator is the network that samples: a GAN's generator, the decoder of the
+    autoencoding models (VAE, VAE-GAN) and, for the autoencoder, the decoder plus the
+    Gaussian mixture fitted on its codes (stored in the same file). The other networks
+    (discriminator, critic, encoder) keep their fresh initialization; the model is not
+    compiled.
     """
     from keras_gan_zoo import registry
 
     model = registry.model_class(architecture).from_config(dict(config))
-    model.generator.load_weights(weights)
-    return model
+    return publish.load_generator_weights(model, weights)
 
 
 def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=None):
@@ -121,6 +124,12 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
     (float16 kernels cast to the variables' dtype). Works offline for the checkpoints
     packaged with the wheel. Only the generator is trained: the discriminator is freshly
     initialized and the model is not compiled; use :func:`load_model` to fine-tune.
+
+    For the autoencoding models the generator is what samples images: the decoder with
+    the N(0, I) prior (``vae``, ``vae_gan``) or, for the ``autoencoder``, the decoder
+    and the Gaussian mixture fitted on the training codes (both in the generator file),
+    so ``generate(n, seed=)`` draws what the trained model draws. Their encoder is not
+    shipped in that file: ``encode`` / ``reconstruct`` need :func:`load_model`.
 
     Args:
         name: a name of :func:`list_pretrained`.
@@ -138,6 +147,7 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
         >>> digits = gan.generate(16, seed=0)
         >>> acgan = load_generator("acgan_mnist")
         >>> sevens = acgan.generate(8, seed=0, labels=7)
+        >>> clothes = load_generator("autoencoder_fashion_mnist").generate(16, seed=0)
     """
     entry = get_entry(name)
     path = weights_path(name, "generator", cache_dir=cache_dir, origin=origin,
@@ -149,7 +159,7 @@ def load_model(name, *, cache_dir=None, origin=None, attempts=None, timeout=None
                compile=True):
     """The full pretrained model `name` (both networks, optimizers and their state).
 
-    The ``.keras`` checkpoints are not packaged with the wheel (7-160 MB each): they
+    The ``.keras`` checkpoints are not packaged with the wheel (2-160 MB each): they
     come from the cache or the origin ``$KERAS_GAN_ZOO_WEIGHTS_URL``.
 
     Args:

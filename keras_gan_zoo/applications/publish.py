@@ -20,8 +20,8 @@ import numpy as np
 from keras_gan_zoo.applications.download import sha256_file
 from keras_gan_zoo.utils.files import atomic_output
 
-__all__ = ["MEASURED_METRICS", "file_record", "half_precision_weights", "measure",
-           "save_generator_weights"]
+__all__ = ["MEASURED_METRICS", "file_record", "half_precision_weights", "latent_density",
+           "load_generator_weights", "measure", "save_generator_weights"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -71,16 +71,82 @@ def half_precision_weights(source, destination, min_size=HALF_PRECISION_MIN_SIZE
     return destination
 
 
+#: Group of a generator file holding the latent density of a model that samples its
+#: codes from a fitted density (the autoencoder's Gaussian mixture), float32.
+LATENT_DENSITY_GROUP = "latent_density"
+_DENSITY_ARRAYS = ("log_weights", "means", "cholesky", "fitted")
+
+
+def latent_density(model):
+    """The fitted code density `generate` samples (an autoencoder's
+    ``LatentGaussianMixture``), or None for a model whose prior is fixed (N(0, I))."""
+    from keras_gan_zoo.models.autoencoder import LatentGaussianMixture
+
+    density = getattr(model, "density", None)
+    return density if isinstance(density, LatentGaussianMixture) else None
+
+
 def save_generator_weights(model, path):
-    """Writes ``model.generator``'s weights with float16 kernels (see
-    :func:`half_precision_weights`); `path` must end in ``.weights.h5``."""
+    """Writes what samples images: ``model.generator``'s weights with float16 kernels
+    (see :func:`half_precision_weights`) and, for a model that decodes codes drawn from a
+    fitted density (the autoencoder), that density's parameters in float32 under the
+    group ``latent_density`` (:func:`load_generator_weights` reads both back).
+    `path` must end in ``.weights.h5``."""
+    import h5py
+
     path = os.fspath(path)
     if not path.endswith(".weights.h5"):
         raise ValueError(f"Generator weights files end in '.weights.h5'; got {path!r}.")
+    density = latent_density(model)
+    if density is not None and not float(density.fitted.numpy()):
+        raise ValueError("The model's latent density is not fitted: call "
+                         "fit_latent_density(training_data) before publishing its generator.")
     with tempfile.TemporaryDirectory() as scratch:
         full = os.path.join(scratch, "generator.weights.h5")
         model.generator.save_weights(full)
-        return half_precision_weights(full, path)
+        if density is None:
+            return half_precision_weights(full, path)
+        half = half_precision_weights(full, os.path.join(scratch, "half.weights.h5"))
+        with h5py.File(half, "a") as f:
+            group = f.create_group(LATENT_DENSITY_GROUP)
+            group.attrs["components"] = density.components
+            group.attrs["latent_dim"] = density.latent_dim
+            for key in _DENSITY_ARRAYS:
+                group.create_dataset(key, data=np.asarray(getattr(density, key).numpy(),
+                                                          dtype="float32"))
+        with atomic_output(path, suffix=".weights.h5") as tmp:
+            with open(half, "rb") as src, open(tmp, "wb") as dst:
+                dst.write(src.read())
+        return path
+
+
+def load_generator_weights(model, path):
+    """Loads a file of :func:`save_generator_weights` into `model` (built from the
+    same config): the generator's weights and, if the model samples a fitted latent
+    density, that density (the file must then carry it).
+
+    Raises:
+        ValueError: the file lacks the density the model needs, or its shapes differ.
+    """
+    import h5py
+
+    model.generator.load_weights(path)
+    density = latent_density(model)
+    if density is None:
+        return model
+    with h5py.File(path, "r") as f:
+        if LATENT_DENSITY_GROUP not in f:
+            raise ValueError(f"{os.path.basename(os.fspath(path))} has no "
+                             f"{LATENT_DENSITY_GROUP!r} group: {type(model).__name__} samples "
+                             "its codes from the fitted mixture saved there.")
+        group = f[LATENT_DENSITY_GROUP]
+        for key in _DENSITY_ARRAYS:
+            variable, value = getattr(density, key), group[key][()]
+            if tuple(variable.shape) != tuple(value.shape):
+                raise ValueError(f"latent density {key}: the file has shape {value.shape}, "
+                                 f"the model {tuple(variable.shape)}.")
+            variable.assign(value.astype("float32"))
+    return model
 
 
 def file_record(path, packaged=False):
