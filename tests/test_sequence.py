@@ -49,10 +49,13 @@ def test_wavenet_is_causal_with_the_stated_receptive_field():
         assert (not np.array_equal(model(other).numpy()[0, t], base[0, t])) == moves, offset
 
 
+@pytest.mark.parametrize("jit", [True, False])
 @pytest.mark.parametrize("conditional", [False, True])
-def test_fast_generation_equals_naive(conditional):
-    # 4 layers, dilations up to 8: 60 samples wrap every queue several times.
+def test_fast_generation_equals_naive(conditional, jit):
+    # 4 layers, dilations up to 8: 60 samples wrap every queue several times. Both
+    # paths as XLA programs (the default) and as plain TF graphs (`jit_sampling`).
     model = wavenet(num_classes=3) if conditional else wavenet()
+    model.jit_sampling = jit
     labels = [0, 2, 1] if conditional else None
     for seed, temperature in ((0, 1.0), (5, 0.7)):
         fast = model.sample_ids(3, 60, seed=seed, labels=labels, temperature=temperature)
