@@ -6,9 +6,6 @@ process that never imports keras_gan_zoo, mixed precision (bf16, fp16 and a forc
 overflow), MirroredStrategy equality on 2 logical CPUs, and input errors.
 """
 
-import json
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -17,40 +14,24 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
+from contract_helpers import (fit, generate, images_for, labels_for, max_abs_diff,
+                              serve_in_fresh_process, tiny, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="adversarial")
 
 
-def tiny(name, **overrides):
-    return kgz.create_model(name, seed=7, **overrides)
 
 
-def images_for(model, n=16, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
 
 
-def labels_for(model, n=16):
-    """Class labels for a conditional model (None for an unconditional one)."""
-    return (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
 
 
-def fit(model, n=16, **kwargs):
-    return model.fit(images_for(model, n), labels_for(model, n), verbose=0, **kwargs)
 
 
-def generate(model, n, **kwargs):
-    if model.conditional:
-        kwargs.setdefault("labels", labels_for(model, n))
-    return model.generate(n, **kwargs)
 
 
-def trainable_weights(model):
-    return [v.numpy().copy() for v in model.trainable_variables]
 
 
-def max_abs_diff(a, b):
-    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
-               for u, v in zip(a, b))
 
 
 def test_every_model_has_a_tiny_variant_and_a_family():
@@ -66,12 +47,12 @@ def test_every_model_has_a_tiny_variant_and_a_family():
 def test_fit_two_steps_with_finite_losses(name):
     model = tiny(name)
     model.compile()
-    before = trainable_weights(model)
+    before = weights(model)
     history = fit(model, batch_size=8, epochs=1)
     assert set(history.history) >= {"d_loss", "g_loss"}
     for values in history.history.values():
         assert np.all(np.isfinite(values))
-    assert max_abs_diff(before, trainable_weights(model)) > 0, "training changed nothing"
+    assert max_abs_diff(before, weights(model)) > 0, "training changed nothing"
     assert int(model.discriminator_optimizer.iterations) == 2 * model.d_steps
     assert int(model.generator_optimizer.iterations) == 2
 
@@ -96,7 +77,7 @@ def test_keras_round_trip_and_resume(name, tmp_path):
     # Resuming from the file continues exactly as the uninterrupted run does.
     fit(model, batch_size=8, epochs=1, shuffle=False)
     fit(restored, batch_size=8, epochs=1, shuffle=False)
-    assert max_abs_diff(trainable_weights(model), trainable_weights(restored)) == 0.0
+    assert max_abs_diff(weights(model), weights(restored)) == 0.0
 
 
 SERVE_SCRIPT = textwrap.dedent(
@@ -128,13 +109,7 @@ def test_export_generator_serves_without_the_package(name, tmp_path):
     if labels is not None:
         labels_file = str(tmp_path / "labels.npy")
         np.save(labels_file, labels)
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, export_dir, str(tmp_path / "z.npy"), labels_file,
-         str(tmp_path / "out.npy")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = serve_in_fresh_process(SERVE_SCRIPT, [export_dir, str(tmp_path / "z.npy"), labels_file, str(tmp_path / "out.npy")], tmp_path)
     assert report == {"dtype": "float32", "imported_zoo": False}
     served = np.load(tmp_path / "out.npy")
     np.testing.assert_allclose(served, generate(model, 5, latents=latents), atol=1e-6)
@@ -172,11 +147,11 @@ def test_float16_overflow_skips_both_networks(name):
         discriminator_optimizer=keras.optimizers.LossScaleOptimizer(
             keras.optimizers.Adam(1e-3), initial_scale=2.0**60),
     )
-    g_before, d_before = (trainable_weights(model.generator),
-                          trainable_weights(model.discriminator))
+    g_before, d_before = (weights(model.generator),
+                          weights(model.discriminator))
     fit(model, n=8, batch_size=8, epochs=1)
-    assert max_abs_diff(g_before, trainable_weights(model.generator)) == 0.0
-    assert max_abs_diff(d_before, trainable_weights(model.discriminator)) == 0.0
+    assert max_abs_diff(g_before, weights(model.generator)) == 0.0
+    assert max_abs_diff(d_before, weights(model.discriminator)) == 0.0
     # Each of the step's d_steps discriminator updates overflowed and halved the scale.
     assert float(model.discriminator_optimizer.dynamic_scale) == 2.0 ** (60 - model.d_steps)
     assert int(model.discriminator_optimizer.iterations) == 0
@@ -188,8 +163,8 @@ def test_float16_overflow_skips_both_networks(name):
     model.discriminator_optimizer.dynamic_scale.assign(2.0**10)
     model.generator_optimizer.dynamic_scale.assign(2.0**10)
     fit(model, n=8, batch_size=8, epochs=1)
-    assert max_abs_diff(d_before, trainable_weights(model.discriminator)) > 0
-    assert max_abs_diff(g_before, trainable_weights(model.generator)) > 0
+    assert max_abs_diff(d_before, weights(model.discriminator)) > 0
+    assert max_abs_diff(g_before, weights(model.generator)) > 0
 
 
 def _two_steps(model, images, latents):
@@ -217,13 +192,13 @@ def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
         mirrored.set_weights(single.get_weights())
         mirrored.compile()
     single.compile()
-    initial = trainable_weights(single)
+    initial = weights(single)
     _two_steps(single, images, latents)
     _two_steps(mirrored, images, latents)
     assert strategy.num_replicas_in_sync == 2
     for a, b in zip(single.get_weights(), mirrored.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    assert max_abs_diff(initial, trainable_weights(single)) > 1e-4
+    assert max_abs_diff(initial, weights(single)) > 1e-4
 
 
 @pytest.mark.parametrize("name", TINY_MODELS)

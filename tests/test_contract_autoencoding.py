@@ -8,8 +8,6 @@ equality on 2 logical CPUs, encode/decode/reconstruct shapes, and input errors.
 """
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -18,25 +16,17 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
+from contract_helpers import images_for, max_abs_diff, serve_in_fresh_process, tiny, weights
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="autoencoding")
 
 
-def tiny(name, **overrides):
-    return kgz.create_model(name, seed=7, **overrides)
 
 
-def images_for(model, n=16, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
 
 
-def weights(variables):
-    return [np.array(v.numpy(), copy=True) for v in variables]
 
 
-def max_abs_diff(a, b):
-    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
-               for u, v in zip(a, b))
 
 
 def optimizers(model):
@@ -134,12 +124,7 @@ def test_export_generator_serves_without_the_package(tmp_path):
         jobs.append([export_dir, str(tmp_path / f"{name}_z.npy"), str(tmp_path / f"{name}.npy")])
         expected.append(model.generate(5, latents=latents))
         np.testing.assert_allclose(expected[-1], model.decode(latents), atol=1e-6)
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, json.dumps(jobs)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = serve_in_fresh_process(SERVE_SCRIPT, [json.dumps(jobs)], tmp_path)
     assert report == {"dtypes": ["float32"], "imported_zoo": False}
     for (_, _, out_file), images in zip(jobs, expected):
         np.testing.assert_allclose(np.load(out_file), images, atol=1e-6)

@@ -9,10 +9,7 @@ MirroredStrategy == one device weight for weight, clear input errors, and sampli
 that is a function of the seed.
 """
 
-import json
 import math
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -21,39 +18,24 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
+from contract_helpers import (fit, generate, images_for, labels_for, max_abs_diff,
+                              serve_in_fresh_process, tiny, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="autoregressive")
 
 
-def tiny(name, **overrides):
-    return kgz.create_model(name, seed=7, **overrides)
 
 
-def images_for(model, n=16, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
 
 
-def labels_for(model, n=16):
-    return (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
 
 
-def fit(model, n=16, **kwargs):
-    return model.fit(images_for(model, n), labels_for(model, n), verbose=0, **kwargs)
 
 
-def generate(model, n, **kwargs):
-    if model.conditional:
-        kwargs.setdefault("labels", labels_for(model, n))
-    return model.generate(n, **kwargs)
 
 
-def weights(variables):
-    return [v.numpy().copy() for v in variables]
 
 
-def max_abs_diff(a, b):
-    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
-               for u, v in zip(a, b))
 
 
 def test_the_family_has_tiny_variants():
@@ -134,13 +116,7 @@ def test_export_serves_samples_without_the_package(name, tmp_path):
     if labels is not None:
         labels_file = str(tmp_path / "labels.npy")
         np.save(labels_file, labels)
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, export_dir, str(tmp_path / "noise.npy"),
-         labels_file, str(tmp_path / "out.npy")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = serve_in_fresh_process(SERVE_SCRIPT, [export_dir, str(tmp_path / "noise.npy"), labels_file, str(tmp_path / "out.npy")], tmp_path)
     assert report == {"dtype": "float32", "imported_zoo": False}
     served, local = np.load(tmp_path / "out.npy"), generate(model, 3, noise=noise)
     # The same sub-pixel values drawn (float rounding of x / 127.5 - 1 may differ by an ulp).

@@ -8,8 +8,6 @@ MirroredStrategy equality on 2 logical CPUs, input errors and seeded sampling.
 """
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -18,6 +16,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
+from contract_helpers import max_abs_diff, serve_in_fresh_process, weights
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="sequence")
 LENGTH = 12
@@ -38,13 +37,8 @@ def fit(model, n=8, **kwargs):
     return model.fit(sequences_for(model, n), labels_for(model, n), verbose=0, **kwargs)
 
 
-def weights(model):
-    return [v.numpy().copy() for v in model.trainable_variables]
 
 
-def max_abs_diff(a, b):
-    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
-               for u, v in zip(a, b))
 
 
 def logits(model, x, labels=None):
@@ -128,12 +122,7 @@ def test_export_serves_without_the_package(name, tmp_path):
     if labels is not None:
         labels_file = str(tmp_path / "labels.npy")
         np.save(labels_file, labels)
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, export_dir, labels_file, str(tmp_path / "ids.npy")],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = serve_in_fresh_process(SERVE_SCRIPT, [export_dir, labels_file, str(tmp_path / "ids.npy")], tmp_path)
     assert report["imported_zoo"] is False
     assert report["shape"] == [2, 7]
     assert report["decoded"] in ({"audio": "float32"}, {"text": "string"})

@@ -1,0 +1,65 @@
+"""Helpers shared by the four family contract suites (tests/test_contract*.py).
+
+Plain functions, not fixtures: each suite parametrizes over its family's tiny variants
+and calls these on the model it builds.
+"""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+import keras_gan_zoo as kgz
+
+#: every contract test builds its model with this seed, so two builds are equal.
+SEED = 7
+
+
+def tiny(name, **overrides):
+    """The registered tiny variant `name`, seeded."""
+    return kgz.create_model(name, seed=SEED, **overrides)
+
+
+def images_for(model, n=16, seed=0):
+    """`n` random images in [-1, 1] of the model's image shape."""
+    return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
+
+
+def labels_for(model, n=16):
+    """Class labels cycling over the classes of a conditional model; None otherwise."""
+    return (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
+
+
+def fit(model, n=16, **kwargs):
+    """fit on `n` random images (and labels when the model is conditional)."""
+    return model.fit(images_for(model, n), labels_for(model, n), verbose=0, **kwargs)
+
+
+def generate(model, n, **kwargs):
+    """model.generate(n), passing cycling labels to a conditional model."""
+    if model.conditional:
+        kwargs.setdefault("labels", labels_for(model, n))
+    return model.generate(n, **kwargs)
+
+
+def weights(variables):
+    """Copies of the values of `variables` (a list, or a model's trainable variables)."""
+    if hasattr(variables, "trainable_variables"):
+        variables = variables.trainable_variables
+    return [np.array(v.numpy(), copy=True) for v in variables]
+
+
+def max_abs_diff(a, b):
+    """The largest absolute difference between two lists of arrays, in float64."""
+    return max(float(np.max(np.abs(np.asarray(u, "float64") - np.asarray(v, "float64"))))
+               for u, v in zip(a, b))
+
+
+def serve_in_fresh_process(script, args, cwd):
+    """Run `script` with `python -c` in a new interpreter and return the JSON object it
+    printed on its last line; the process must exit 0 (its stderr is in the message)."""
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)],
+                            capture_output=True, text=True, timeout=300, cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
