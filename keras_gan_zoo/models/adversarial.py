@@ -550,6 +550,17 @@ class AdversarialModel(GenerativeModel):
             return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype("float32")
         return rng.standard_normal((n, self.latent_dim)).astype("float32")
 
+    def _latents_for(self, n, latents, seed):
+        """`latents` checked to be (n, latent_dim) float32, or n fresh ones from `seed`."""
+        if latents is None:
+            return self._latents_numpy(int(n), seed)
+        latents = np.asarray(latents, dtype="float32")
+        if latents.shape != (n, self.latent_dim):
+            raise ValueError(
+                f"latents must have shape ({n}, {self.latent_dim}); got {latents.shape}."
+            )
+        return latents
+
     def generate(self, n, seed=None, latents=None, labels=None, batch_size=256):
         """Samples `n` images in [-1, 1] as a float32 numpy array.
 
@@ -566,13 +577,7 @@ class AdversarialModel(GenerativeModel):
         """
         n = self._check_count(n)
         labels = self._labels_numpy(n, labels)
-        if latents is None:
-            latents = self._latents_numpy(int(n), seed)
-        latents = np.asarray(latents, dtype="float32")
-        if latents.shape != (n, self.latent_dim):
-            raise ValueError(
-                f"latents must have shape ({n}, {self.latent_dim}); got {latents.shape}."
-            )
+        latents = self._latents_for(n, latents, seed)
         chunks = []
         for i in range(0, n, batch_size):
             part = None if labels is None else labels[i : i + batch_size]

@@ -430,12 +430,7 @@ class InfoGAN(AdversarialModel):
         if codes is not None:
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"n must be a positive int; got {n!r}.")
-            if latents is None:
-                latents = self._latents_numpy(int(n), seed)
-            elif np.shape(latents) != (n, self.latent_dim):
-                raise ValueError(
-                    f"latents must have shape ({n}, {self.latent_dim}); got {np.shape(latents)}.")
-            latents = self.with_codes(latents, codes)
+            latents = self.with_codes(self._latents_for(n, latents, seed), codes)
         return super().generate(n, seed=seed, latents=latents, labels=labels,
                                 batch_size=batch_size)
 

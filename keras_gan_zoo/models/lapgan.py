@@ -562,13 +562,7 @@ class LAPGAN(AdversarialModel):
         """
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive int; got {n!r}.")
-        if latents is None:
-            latents = self._latents_numpy(int(n), seed)
-        latents = np.asarray(latents, dtype="float32")
-        if latents.shape != (n, self.latent_dim):
-            raise ValueError(
-                f"latents must have shape ({n}, {self.latent_dim}); got {latents.shape}."
-            )
+        latents = self._latents_for(n, latents, seed)
         chunks = [[] for _ in range(self.num_levels)]
         for i in range(0, n, batch_size):
             for level, images in enumerate(self._pyramid_fn(latents[i : i + batch_size])):
