@@ -53,7 +53,7 @@ from keras_gan_zoo.models.acgan import acgan_generator
 from keras_gan_zoo.models.adversarial import AdversarialModel
 from keras_gan_zoo.models.dcgan import _check_image_shape as _check_dcgan_shape
 from keras_gan_zoo.models.dcgan import dcgan_discriminator
-from keras_gan_zoo.models.gan import MAX_COLUMN_NORM, Maxout, _dense
+from keras_gan_zoo.models.gan import _dense, _maxout
 from keras_gan_zoo.registry import register_model
 
 ARCHITECTURES = ("conv", "mlp")
@@ -79,12 +79,6 @@ def cgan_generator(latent_dim, num_classes, image_shape, z_units=200, label_unit
     return keras.Model([z, labels], images, name="generator")
 
 
-def _maxout(units, pieces, name):
-    return Maxout(units, pieces, name=name,
-                  kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
-                  kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))
-
-
 def cgan_discriminator(image_shape, num_classes, image_units=240, label_units=50,
                        joint_units=240, pieces=5, joint_pieces=4, dropout=0.5):
     """The paper's D(x, y): maxout projections of x and one-hot y, joined by a maxout layer."""
@@ -98,10 +92,7 @@ def cgan_discriminator(image_shape, num_classes, image_units=240, label_units=50
     x = _maxout(joint_units, joint_pieces, "joint_maxout")(x)
     if dropout:
         x = keras.layers.Dropout(dropout)(x)
-    logits = keras.layers.Dense(
-        1, dtype="float32", name="logit",
-        kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
-        kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))(x)
+    logits = _dense(1, 0.005, "logit", dtype="float32")(x)
     return keras.Model([images, labels], logits, name="discriminator")
 
 

@@ -79,7 +79,7 @@ class Maxout(keras.layers.Layer):
 MAX_COLUMN_NORM = 1.9365  # the reference configuration's max_col_norm
 
 
-def _dense(units, init_range, name, activation=None):
+def _dense(units, init_range, name, activation=None, dtype=None):
     """Dense layer as in the reference code: U(-r, r) init, max-norm of each unit's weights."""
     return keras.layers.Dense(
         units,
@@ -87,7 +87,15 @@ def _dense(units, init_range, name, activation=None):
         kernel_initializer=keras.initializers.RandomUniform(-init_range, init_range),
         kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0),
         name=name,
+        dtype=dtype,
     )
+
+
+def _maxout(units, pieces, name):
+    """Discriminator maxout layer as in the reference code: U(-0.005, 0.005) init, max-norm."""
+    return Maxout(units, pieces, name=name,
+                  kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
+                  kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))
 
 
 def gan_generator(latent_dim, image_shape, hidden_units=1200):
@@ -110,18 +118,13 @@ def gan_discriminator(image_shape, hidden_units=240, pieces=5, dropout=0.5,
     if input_dropout:
         x = keras.layers.Dropout(input_dropout)(x)
     for i in (1, 2):
-        x = Maxout(hidden_units, pieces, name=f"maxout{i}",
-                   kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
-                   kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))(x)
+        x = _maxout(hidden_units, pieces, f"maxout{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     if minibatch_discrimination:
         x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,
                                     name="minibatch_discrimination")(x)
-    logits = keras.layers.Dense(
-        1, dtype="float32", name="logit",
-        kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
-        kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))(x)
+    logits = _dense(1, 0.005, "logit", dtype="float32")(x)
     return keras.Model(images, logits, name="discriminator")
 
 
