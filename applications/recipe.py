@@ -112,7 +112,7 @@ class _FIDMonitor(kgz.callbacks.MetricMonitor):
 
         source = self.model
         if getattr(self.model, "conditional", False):
-            source = publish._conditional_source(self.model)
+            source = publish.conditional_source(self.model)
         try:
             real = metrics_lib.real_statistics(self.dataset, self.split, self.extractor,
                                                self.num_samples, self.seed)

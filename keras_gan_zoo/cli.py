@@ -271,8 +271,6 @@ def cmd_sample(args):
 
 
 def cmd_evaluate(args):
-    import numpy as np
-
     import keras_gan_zoo as kgz
 
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
@@ -283,10 +281,8 @@ def cmd_evaluate(args):
     extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
     model = _load_checkpoint(args.checkpoint)
     source = model
-    if getattr(model, "conditional", False):
-        # A conditional model is measured on samples whose labels cycle over the classes.
-        def source(n, seed=None):
-            return model.generate(n, seed=seed, labels=np.arange(n) % model.num_classes)
+    if getattr(model, "conditional", False):  # labels cycling over the classes
+        source = kgz.applications.publish.conditional_source(model)
     real = kgz.metrics.real_statistics(args.dataset, args.split, extractor, args.num_samples,
                                        args.seed)
     results = kgz.metrics.evaluate(source, real, metrics=names, extractor=extractor,

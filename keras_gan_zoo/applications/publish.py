@@ -155,8 +155,9 @@ def file_record(path, packaged=False):
             "size": os.path.getsize(path), "packaged": bool(packaged)}
 
 
-def _conditional_source(model):
-    """A ``fn(n, seed)`` drawing samples with labels cycling over the classes."""
+def conditional_source(model):
+    """A ``fn(n, seed)`` drawing samples of a conditional `model` with labels cycling
+    over its classes: the protocol of every measurement of a conditional model."""
     def generate(n, seed=None):
         return model.generate(n, seed=seed, labels=np.arange(n) % model.num_classes)
     return generate
@@ -192,7 +193,7 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
     real = kgz_metrics.real_statistics(dataset, "test", extractor, num_samples=num_real,
                                        seed=0, batch_size=batch_size)
     conditional = bool(getattr(model, "conditional", False))
-    source = _conditional_source(model) if conditional else model
+    source = conditional_source(model) if conditional else model
     scores = kgz_metrics.evaluate(source, real, metrics=metrics, extractor=extractor,
                                   num_samples=int(num_samples), batch_size=batch_size, seed=seed)
     result = {key: (int(value) if key == "classes_found" else round(float(value), 4))
