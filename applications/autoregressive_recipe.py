@@ -48,25 +48,8 @@ def define_flags(dataset, epochs, batch_size, learning_rate, binarize, output):
     flags.DEFINE_integer("test_limit", None, "Use only the first N test images.")
     flags.DEFINE_integer("num_samples", 64, "Images in the sample grid (and speed test).")
     flags.DEFINE_float("max_train_minutes", None,
-                       "Stop after the epoch that would overrun this budget (None: all epochs).")
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training at the end of an epoch when the next one would overrun `minutes`."""
-
-    def __init__(self, minutes):
-        super().__init__()
-        self.seconds = None if minutes is None else 60.0 * minutes
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.seconds is None:
-            return
-        elapsed = time.perf_counter() - self.start
-        if elapsed * (epoch + 2) / (epoch + 1) > self.seconds:
-            self.model.stop_training = True
+                       "Stop after the epoch that would overrun this budget (None or 0: all "
+                       "epochs; kgz.callbacks.TimeBudget).")
 
 
 def process_seconds():
@@ -124,7 +107,7 @@ def run(name, model_name, **model_kwargs):
     start = time.perf_counter()
     history = model.fit(train, batch_size=FLAGS.batch_size, epochs=FLAGS.epochs, verbose=2,
                         callbacks=[kgz.callbacks.TrainingCheckpoint(checkpoint),
-                                   TimeBudget(FLAGS.max_train_minutes)])
+                                   kgz.callbacks.TimeBudget(FLAGS.max_train_minutes)])
     train_seconds = time.perf_counter() - start
 
     keras.mixed_precision.set_global_policy("float32")
