@@ -255,15 +255,14 @@ class SequenceModel(GenerativeModel):
             raise ValueError(f"seed must be an int or None; got {seed!r}.")
         return int(seed) % (2**31 - 1)
 
+    #: `_sample_graph`'s inputs: count or labels, length, seed, temperature.
+    _SAMPLER_SIGNATURE = (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32),
+                          tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32))
+
     def _sampler(self):
         if self._fns.sample is None:
-            self._fns.sample = tf.function(
-                self._sample_graph,
-                input_signature=[
-                    tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32),
-                    tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32),
-                ],
-            )
+            self._fns.sample = tf.function(self._sample_graph,
+                                           input_signature=list(self._SAMPLER_SIGNATURE))
         return self._fns.sample
 
     def sample_ids(self, n, length, seed=None, labels=None, temperature=1.0):

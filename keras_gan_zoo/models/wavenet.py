@@ -330,8 +330,6 @@ class WaveNet(SequenceModel):
     # Set to False (before the first sampling call) to run the samplers as plain
     # TF graphs instead of XLA programs; the benchmark compares both.
     jit_sampling = True
-    _SAMPLER_SIGNATURE = (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32),
-                          tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32))
 
     def _compiled(self, path):
         """The `fast` or `naive` sampling loop as one XLA program (`jit_compile=True`).
