@@ -16,7 +16,6 @@ binarised MNIST benchmark (Salakhutdinov & Murray 2008) was made. The model's ow
 binarisation (threshold at 0) then leaves these images unchanged.
 """
 
-import hashlib
 import json
 import os
 import platform
@@ -59,14 +58,6 @@ def process_seconds():
     with open("/proc/uptime") as f:
         uptime = float(f.read().split()[0])
     return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_split(split, limit):
@@ -150,7 +141,7 @@ def run(name, model_name, **model_kwargs):
         "samples_per_second": round(FLAGS.num_samples / sample_seconds, 3),
         "sampling": f"{FLAGS.num_samples} images in one compiled loop, float32, "
                     f"{sample_seconds:.1f} s",
-        "files": {os.path.basename(checkpoint): sha256(checkpoint)},
+        "files": {os.path.basename(checkpoint): kgz.utils.sha256_file(checkpoint)},
     }
     metrics["wall_seconds_whole_run"] = round(process_seconds(), 1)
     kgz.utils.atomic_write_bytes(os.path.join(out, "metrics.json"),

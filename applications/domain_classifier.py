@@ -25,8 +25,6 @@ import time
 
 from absl import app, flags
 
-import recipe
-
 flags.DEFINE_enum("dataset", "fashion_mnist", ["mnist", "fashion_mnist"], "Dataset to classify.")
 flags.DEFINE_integer("epochs", None, "Training epochs (default: 4 fashion_mnist, 20 mnist).")
 flags.DEFINE_integer("batch_size", None, "Images per batch (default: 128 fashion_mnist, 64 mnist).")
@@ -104,7 +102,7 @@ def main(_):
     weights = os.path.join(out, f"{name}.weights.h5")
     with kgz.utils.atomic_output(weights, suffix=".weights.h5") as tmp:
         shipped.save_weights(tmp)
-    digest = recipe.sha256(weights)
+    digest = kgz.utils.sha256_file(weights)
 
     # Measure the written file, not the in-memory model.
     measured = domain_classifier(image_shape, num_classes, width=FLAGS.width,

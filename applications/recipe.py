@@ -75,11 +75,6 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_eve
                        "whose successor would overrun it (0: no budget).")
 
 
-def sha256(path):
-    """Hex sha256 of a file."""
-    return publish.sha256_file(path)
-
-
 def class_rows(model, columns, seed):
     """Images with one row per class and the same latents in every row."""
     latents = np.tile(model._latents_numpy(columns, seed), (model.num_classes, 1))

@@ -19,7 +19,6 @@ renamed into place (``os.replace``). A failed or mismatching download leaves not
 in the cache.
 """
 
-import hashlib
 import http.client
 import os
 import shutil
@@ -30,7 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from keras_gan_zoo.utils.files import atomic_output
+from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
 __all__ = [
     "CACHE_ENV",
@@ -69,15 +68,6 @@ class WeightsUnavailableError(RuntimeError):
 
 class _Incomplete(Exception):
     """A transfer ended before the announced number of bytes (retryable)."""
-
-
-def sha256_file(path):
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def default_cache_dir(cache_dir=None):

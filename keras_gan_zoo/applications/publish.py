@@ -17,8 +17,7 @@ import tempfile
 
 import numpy as np
 
-from keras_gan_zoo.applications.download import sha256_file
-from keras_gan_zoo.utils.files import atomic_output
+from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
 __all__ = ["MEASURED_METRICS", "file_record", "half_precision_weights", "latent_density",
            "load_generator_weights", "measure", "save_generator_weights"]

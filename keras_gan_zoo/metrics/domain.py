@@ -17,13 +17,13 @@ Example:
     >>> classifier = load_domain_classifier("mnist")   # keras.Model: images -> logits
 """
 
-import hashlib
 import os
 
 import keras
 import tensorflow as tf
 
 from keras_gan_zoo.metrics.extractors import FeatureExtractor
+from keras_gan_zoo.utils.files import sha256_file
 
 __all__ = [
     "DOMAIN_CLASSIFIERS",
@@ -142,14 +142,6 @@ def domain_classifier(image_shape=(28, 28, 1), num_classes=10, width=32, dropout
     return keras.Model(inputs, logits, name="domain_classifier")
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _get_metadata(name):
     if not isinstance(name, str) or name not in DOMAIN_CLASSIFIERS:
         raise ValueError(
@@ -189,7 +181,7 @@ def load_domain_classifier(name, weights_path=None, *, check_sha256=True):
             f"{meta['recipe']}"
         )
     if check_sha256:
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != meta["sha256"]:
             raise ValueError(
                 f"sha256 mismatch for the {name!r} domain classifier weights {path!r}: expected "

@@ -1,7 +1,8 @@
-"""Small helpers shared across keras_gan_zoo (images, atomic file writes)."""
+"""Small helpers shared across keras_gan_zoo (images, atomic file writes, file hashes)."""
 
 from keras_gan_zoo.utils.files import atomic_output
 from keras_gan_zoo.utils.files import atomic_write_bytes
+from keras_gan_zoo.utils.files import sha256_file
 from keras_gan_zoo.utils.images import make_grid
 from keras_gan_zoo.utils.images import save_grid
 from keras_gan_zoo.utils.images import save_png
@@ -13,5 +14,6 @@ __all__ = [
     "make_grid",
     "save_grid",
     "save_png",
+    "sha256_file",
     "to_uint8",
 ]

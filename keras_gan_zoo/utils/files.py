@@ -1,6 +1,8 @@
-"""Atomic file writes: readers see the old file or the complete new one, never a part."""
+"""Atomic file writes (readers see the old file or the complete new one, never a part)
+and file hashing."""
 
 import contextlib
+import hashlib
 import os
 import tempfile
 
@@ -105,3 +107,12 @@ def atomic_write_bytes(path, data):
         with open(tmp_path, "wb") as f:
             f.write(data)
     return path
+
+
+def sha256_file(path):
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
