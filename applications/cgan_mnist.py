@@ -31,9 +31,10 @@ import keras_gan_zoo as kgz
 FLAGS = flags.FLAGS
 
 
-def define_flags(epochs, batch_size):
+def define_flags(epochs, batch_size, **stopping):
+    """The common flags on MNIST; `stopping`: `fid_every` / `patience` defaults."""
     recipe.define_common_flags(epochs=epochs, batch_size=batch_size, dataset="mnist",
-                               eval_samples=2000)
+                               eval_samples=2000, **stopping)
     flags.DEFINE_integer("accuracy_samples", 1000,
                          "Generated images (labels cycling over the classes) for the "
                          "domain classifier's accuracy.")
