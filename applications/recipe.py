@@ -163,6 +163,11 @@ def stopping_record(history, monitor, early, budget):
             "best_fid_during_training": best and best["fid"],
             "restored_best_weights": bool(early is not None and best is not None
                                           and best["epoch"] != len(history.epoch)),
+            # final_losses are the last epoch's; these are the epoch whose weights ship
+            # when the best check's weights were restored.
+            "losses_at_best_epoch": best and {
+                key: round(float(values[best["epoch"] - 1]), 4)
+                for key, values in history.history.items() if key != "fid"},
         })
     return record
 

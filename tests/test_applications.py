@@ -613,6 +613,10 @@ def test_autoencoder_recipe_trains_until_the_fid_stops_improving(tmp_path, monke
     best = min(stopping["fid_curve"], key=lambda point: point["fid"])
     assert stopping["best_epoch"] == best["epoch"]
     assert stopping["restored_best_weights"] == (best["epoch"] != stopping["epochs_run"])
+    assert set(stopping["losses_at_best_epoch"]) == set(metrics["final_losses"])
+    if best["epoch"] == stopping["epochs_run"]:
+        assert stopping["losses_at_best_epoch"] == pytest.approx(metrics["final_losses"],
+                                                                 abs=1e-4)
     assert (stopping["stopped_by"] is not None) == (stopping["epochs_run"] < 3)
     assert metrics["finalize"]["codes"] == 256 and metrics["finalize"]["mixture_components"] == 3
     assert 0 < metrics["measurements"]["test_mse"] < 4
