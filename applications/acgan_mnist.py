@@ -50,8 +50,8 @@ def main(_):
 
 
 if __name__ == "__main__":
-    cgan_mnist.define_flags(epochs=300, batch_size=100, fid_every=5, patience=3)
-    flags.FLAGS.set_default("max_minutes", 30.0)
+    cgan_mnist.define_flags(epochs=300, batch_size=100, fid_every=5, patience=3,
+                            max_minutes=30.0)
     flags.DEFINE_integer("base_filters", 64, "ngf = ndf.")
     flags.DEFINE_integer("latent_dim", 100, "Size of z.")
     app.run(main)

@@ -27,8 +27,7 @@ import keras_gan_zoo as kgz
 import recipe
 
 recipe.define_common_flags(epochs=40, batch_size=128, dataset="fashion_mnist", fid_every=2,
-                           patience=3)
-flags.FLAGS.set_default("max_minutes", 4.5)
+                           patience=3, max_minutes=4.5)
 flags.DEFINE_integer("latent_dim", 16, "Size of the code.")
 flags.DEFINE_integer("base_filters", 32, "Channels of the first encoder convolution.")
 flags.DEFINE_integer("components", 10, "Gaussians of the latent mixture.")

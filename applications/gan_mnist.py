@@ -17,8 +17,7 @@ from absl import app, flags
 import recipe
 
 recipe.define_common_flags(epochs=1000, batch_size=100, dataset="mnist", fid_every=10,
-                           patience=3)
-flags.FLAGS.set_default("max_minutes", 20.0)
+                           patience=3, max_minutes=20.0)
 flags.DEFINE_enum("loss", "nonsaturating", ["nonsaturating", "minimax"], "Generator loss.")
 
 

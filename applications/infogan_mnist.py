@@ -34,8 +34,7 @@ import recipe
 import keras_gan_zoo as kgz
 
 recipe.define_common_flags(epochs=300, batch_size=100, dataset="mnist", eval_samples=2000,
-                           fid_every=5, patience=3)
-flags.FLAGS.set_default("max_minutes", 20.0)
+                           fid_every=5, patience=3, max_minutes=20.0)
 flags.DEFINE_integer("accuracy_samples", 1000, "Generated images for the code accuracy.")
 FLAGS = flags.FLAGS
 

@@ -49,7 +49,7 @@ FLAGS = flags.FLAGS
 
 
 def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_every=0,
-                        patience=0):
+                        patience=0, max_minutes=45.0):
     flags.DEFINE_string("dataset", dataset, "Dataset name (keras_gan_zoo.datasets).")
     flags.DEFINE_integer("epochs", epochs, "Training epochs.")
     flags.DEFINE_integer("batch_size", batch_size, "Images per batch.")
@@ -70,7 +70,7 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_eve
     flags.DEFINE_integer("patience", patience,
                          "FID checks without improvement before training stops and the "
                          "weights of the best check are restored (0: no early stopping).")
-    flags.DEFINE_float("max_minutes", 45.0,
+    flags.DEFINE_float("max_minutes", max_minutes,
                        "Wall-clock budget of training in minutes: stop after the epoch "
                        "whose successor would overrun it (0: no budget).")
 

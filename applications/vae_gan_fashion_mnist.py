@@ -25,9 +25,8 @@ import keras_gan_zoo as kgz
 import recipe
 
 recipe.define_common_flags(epochs=2, batch_size=64, dataset="fashion_mnist", fid_every=1,
-                           patience=1)
+                           patience=1, max_minutes=5.5)
 flags.FLAGS.set_default("limit", 30000)
-flags.FLAGS.set_default("max_minutes", 5.5)
 flags.DEFINE_integer("base_filters", 32, "Width unit of the three networks.")
 flags.DEFINE_integer("latent_dim", 128, "Size of z.")
 flags.DEFINE_float("gamma", 1e-2, "Weight of the feature reconstruction for the decoder.")

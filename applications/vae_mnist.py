@@ -27,9 +27,8 @@ import keras_gan_zoo as kgz
 import recipe
 
 recipe.define_common_flags(epochs=200, batch_size=100, dataset="mnist", fid_every=10,
-                           patience=3)
+                           patience=3, max_minutes=3.0)
 flags.FLAGS.set_default("precision", "fp32")
-flags.FLAGS.set_default("max_minutes", 3.0)
 flags.DEFINE_integer("latent_dim", 32, "Size of z.")
 flags.DEFINE_integer("base_filters", 32, "Channels of the first encoder convolution.")
 flags.DEFINE_integer("nll_k", 2000, "Importance samples per test digit (0: skip the NLL).")

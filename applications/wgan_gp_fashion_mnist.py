@@ -5,10 +5,10 @@
 Defaults are the published run: an FID check of 2,000 samples after every epoch, early
 stopping after 3 checks without improvement (restoring the best check's weights), at most
 100 epochs or 45 minutes (the shipped run reached the budget after 28 epochs with the FID
-still falling: FID 19.14 on 10,000 samples; docs/models/wgan_gp.md). DCGAN networks with ngf = ndf = 64 and a layer-norm
-critic, latent 100, Adam(1e-4, beta_1=0, beta_2=0.9) for both, lambda = 10,
-n_critic = 5. A batch of 320 images is split into the paper's 5 critic updates of
-64 (`--batch_size` must be a multiple of `--n_critic`). bf16 on a CPU with native bf16.
+still falling: FID 19.14 on 10,000 samples; docs/models/wgan_gp.md). DCGAN networks with ngf
+= ndf = 64 and a layer-norm critic, latent 100, Adam(1e-4, beta_1=0, beta_2=0.9) for both,
+lambda = 10, n_critic = 5. A batch of 320 images is split into the paper's 5 critic updates
+of 64 (`--batch_size` must be a multiple of `--n_critic`). bf16 on a CPU with native bf16.
 """
 
 from absl import app, flags
