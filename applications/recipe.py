@@ -13,7 +13,9 @@ conditional model), then reloads the checkpoint in float32 and writes into `--ou
   classifier (`kgz.applications.measure`, `--eval_samples` generated images), the
   recipe's own measurements (the `measurements` hook) and the files' sha256 and size;
 
-and prints the registry entry to paste into keras_gan_zoo/applications/registry.py.
+and prints the registry entry (`publish.registry_entry`) and the model card's "Pretrained"
+rows (`publish.card_rows`); `python applications/publish_run.py --run OUT --name NAME ...`
+writes them, the generator file and the grid into the repo.
 
 Training until the FID stops improving: `--fid_every N --patience P` measures the FID of
 `--fid_samples` (2,000) images against as many test images every N epochs
@@ -32,7 +34,6 @@ Smoke test (about half a minute): `python applications/dcgan_fashion_mnist.py --
 import json
 import os
 import platform
-import pprint
 import shlex
 import sys
 import time
@@ -279,23 +280,15 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
                                  json.dumps(metrics, indent=2).encode())
     print(json.dumps(metrics, indent=2))
     print(f"grid{' (one row per class)' if conditional else ''}: {grid}")
-    entry = {
-        "architecture": model_name,
-        "config": metrics["config"],
-        "dataset": FLAGS.dataset,
-        "files": files,
-        "metrics": evaluation and {**evaluation, "measured_on": (
-            "the generator file" if "generator" in files else "the .keras checkpoint")},
-        "training": {**{key: metrics[key] for key in ("epochs", "steps", "batch_size",
-                                                       "train_examples", "dtype_policy",
-                                                       "train_seconds")},
-                     **{key: stopped[key] for key in ("epochs_asked", "stopped_by",
-                                                      "best_epoch", "fid_every",
-                                                      "fid_samples") if key in stopped}},
-        "recipe": command,
-    }
-    print(f"registry entry (keras_gan_zoo/applications/registry.py):\n"
-          f"{name!r}: {pprint.pformat(entry, width=96, sort_dicts=False)},")
+    if evaluation:
+        entry = publish.registry_entry(metrics)
+        print(f"registry entry (keras_gan_zoo/applications/registry.py; description, "
+              f"provenance and card to add):\n{publish.format_entry(name, entry)}")
+        print("model card rows (docs/models/<model>.md, \"Pretrained\" table):")
+        for key, value in publish.card_rows(entry).items():
+            print(f"| {key} | {value} |")
+        print(f"to apply this run to the repo: python applications/publish_run.py "
+              f"--run {shlex.quote(out)} --name {name} --description ... --provenance ...")
     for record in files.values():
         print(f"sha256 {record['sha256']}  {record['file']} ({record['size']} bytes)")
     return metrics

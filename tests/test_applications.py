@@ -304,6 +304,39 @@ def test_registry_entries_are_complete():
         assert entry["files"]["model"]["file"].endswith(".keras")
 
 
+def test_format_entry_writes_source_that_evaluates_to_every_registry_entry():
+    """publish.format_entry is what publish_run writes into registry.py: evaluated with
+    the registry's constants, its source gives back each entry; lines stay within 96
+    columns except unbreakable hashes."""
+    from keras_gan_zoo.applications import registry
+
+    constants = {"_MACHINE": registry._MACHINE}
+    for name, entry in kgz.applications.PRETRAINED.items():
+        source = publish.format_entry(name, entry, constants=constants)
+        assert eval("{" + source + "}", dict(constants)) == {name: entry}, name
+        assert all(len(line) <= 96 or "sha256" in line for line in source.splitlines())
+        assert '"machine": _MACHINE' in source
+    with pytest.raises(TypeError, match="set"):
+        publish.format_entry("bad", {"files": {1, 2}})
+
+
+def test_card_rows_of_a_registry_entry():
+    entry = kgz.applications.info("cgan_mnist")
+    rows = publish.card_rows(entry, previous_fid=5.98)
+    assert rows["FID"] == f"**{entry['metrics']['fid']:.2f}** (the checkpoint shipped before it: 5.98)"
+    curve = rows["FID curve (2,000 samples)"]
+    assert curve.startswith(f"{entry['training']['fid_curve'][0]['fid']:.1f}, ")
+    assert f"best: epoch {entry['training']['best_epoch']}" in curve
+    assert entry["files"]["generator"]["sha256"] in rows["generator weights"]
+    assert rows["classes found"].endswith("(uniform: 2.303)")
+    assert list(rows)[:3] == ["recipe", "training", "FID curve (2,000 samples)"]
+    assert publish.published_command(
+        "python cgan_mnist.py --epochs 3 --out /tmp/run --seed 1") == (
+        "python applications/cgan_mnist.py --epochs 3 --seed 1")
+    with pytest.raises(ValueError, match="recipe command"):
+        publish.published_command("cgan_mnist --epochs 3")
+
+
 def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
     # No origin is published yet, so every registered generator ships with the package
     # (docs/applications.md); the full .keras checkpoints never do.
@@ -475,12 +508,13 @@ def test_cli_errors_for_pretrained_names(registered, tmp_path, capsys):
 def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
         tmp_path, monkeypatch):
     """The ACGAN recipe (conditional: labelled batches, measurements hook) with tiny
-    settings; its printed entry, registered, resolves through kgz.applications."""
+    settings; publish_run writes its entry, file, grid and card rows into a copy of the
+    repo, and that entry, registered, resolves through kgz.applications."""
     out = tmp_path / "run"
     command = [sys.executable, os.path.join(REPO, "applications", "acgan_mnist.py"),
                "--limit", "200", "--epochs", "1", "--batch_size", "50", "--base_filters", "4",
                "--latent_dim", "8", "--eval_samples", "100", "--accuracy_samples", "50",
-               "--precision", "fp32", "--out", str(out)]
+               "--floor_samples", "100", "--precision", "fp32", "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -495,18 +529,53 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
     assert measurements["accuracy_samples"] == 50
     assert 0 <= measurements["class_accuracy"] <= 1
     assert measurements["auxiliary_classifier_test_images"] == 500
+    assert measurements["floor_samples"] == 100
+    for key in ("real_train_images", "generated_at_floor_samples"):
+        assert np.isfinite(measurements[key]["fid"])
+    assert measurements["real_train_images"]["fid"] < measurements[
+        "generated_at_floor_samples"]["fid"]  # a one-epoch 4-filter GAN is worse than data
     files = metrics["files"]
     for spec in files.values():
         path = out / spec["file"]
         assert download.sha256_file(path) == spec["sha256"]
         assert f"sha256 {spec['sha256']}  {spec['file']}" in result.stdout
-    assert "registry entry" in result.stdout
+    assert "registry entry" in result.stdout and "| FID | **" in result.stdout
     grid = np.asarray(Image.open(out / "grid.png"))
     assert grid.shape[:2] == (10 * 28 + 11 * 2, 10 * 28 + 11 * 2)  # 10 classes x 10
 
-    entry = {"architecture": "acgan", "config": metrics["config"], "dataset": "mnist",
-             "files": {kind: {**spec, "packaged": False} for kind, spec in files.items()},
-             "metrics": evaluation, "training": {}, "recipe": metrics["command"]}
+    # publish_run into a copy of the repo's registry, weights folder, images and card.
+    repo = tmp_path / "repo"
+    for part in ("keras_gan_zoo/applications/registry.py", "docs/models/acgan.md"):
+        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
+        shutil.copyfile(os.path.join(REPO, part), repo / part)
+    os.makedirs(repo / "keras_gan_zoo/applications/weights")
+    os.makedirs(repo / "docs/images")
+    publish_command = [sys.executable, os.path.join(REPO, "applications", "publish_run.py"),
+                       "--run", str(out), "--repo", str(repo), "--name", "recipe_test",
+                       "--card", "docs/models/acgan.md", "--description", "a test run",
+                       "--provenance", "this test"]
+    refused = subprocess.run(publish_command, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "10,000" in refused.stderr  # 100 samples < 10,000
+    published = subprocess.run(publish_command + ["--min_eval_samples", "100"],
+                               capture_output=True, text=True, timeout=300)
+    assert published.returncode == 0, published.stderr[-3000:]
+    namespace = {}
+    exec((repo / "keras_gan_zoo/applications/registry.py").read_text(), namespace)
+    entry = namespace["PRETRAINED"]["recipe_test"]
+    assert set(namespace["PRETRAINED"]) == set(kgz.applications.PRETRAINED) | {"recipe_test"}
+    assert entry["files"]["generator"]["sha256"] == files["generator"]["sha256"]
+    assert entry["metrics"]["fid"] == evaluation["fid"] and entry["description"] == "a test run"
+    assert entry["recipe"].startswith("python applications/acgan_mnist.py --limit 200")
+    assert "--out" not in entry["recipe"]
+    assert (repo / "keras_gan_zoo/applications/weights" / files["generator"]["file"]).exists()
+    assert (repo / "docs/images/recipe_test_pretrained.png").read_bytes() == (
+        out / "grid.png").read_bytes()
+    card = (repo / "docs/models/acgan.md").read_text()
+    assert f"| FID | **{evaluation['fid']:.2f}** |" in card
+    assert files["generator"]["sha256"] in card and "| provenance | this test |" in card
+    assert card.count("| FID |") == 1 == card.count("| full model |")
+
+    entry["files"] = {kind: {**spec, "packaged": False} for kind, spec in files.items()}
     monkeypatch.setitem(kgz.applications.PRETRAINED, "recipe_test", entry)
     gan = kgz.applications.load_generator("recipe_test", origin=str(out))
     full = kgz.applications.load_model("recipe_test", origin=str(out))

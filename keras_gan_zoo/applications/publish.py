@@ -1,7 +1,11 @@
-"""Making a checkpoint publishable: compact generator weights, file records, measurements.
+"""Making a checkpoint publishable: compact generator weights, file records, measurements,
+registry entries and model-card rows.
 
 The recipes in ``applications/`` call these after training; the registry's numbers
-come from :func:`measure` run on the very file that ships.
+come from :func:`measure` run on the very file that ships. :func:`registry_entry` turns a
+recipe run's metrics.json into its registry entry, :func:`format_entry` writes that entry as
+``registry.py`` source and :func:`card_rows` as the rows of the card's "Pretrained" table
+(``applications/publish_run.py`` applies all three to the repo).
 
 Example:
     >>> from keras_gan_zoo.applications import publish
@@ -12,6 +16,8 @@ Example:
     {'fid': ..., 'kid': ..., 'extractor': 'mnist', 'num_generated': 10000, ...}
 """
 
+import json
+import math
 import os
 import tempfile
 
@@ -19,8 +25,9 @@ import numpy as np
 
 from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
-__all__ = ["MEASURED_METRICS", "file_record", "half_precision_weights", "latent_density",
-           "load_generator_weights", "measure", "save_generator_weights"]
+__all__ = ["MEASURED_METRICS", "card_rows", "file_record", "format_entry",
+           "half_precision_weights", "latent_density", "load_generator_weights", "measure",
+           "published_command", "registry_entry", "save_generator_weights"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -206,3 +213,207 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
         "labels": f"cycling 0..{model.num_classes - 1}" if conditional else None,
     })
     return result
+
+
+#: What a registry entry's ``training`` copies from a recipe run's metrics.json, and from
+#: its ``stopping`` record (when and why training stopped, the FID curve).
+_TRAINING_KEYS = ("epochs", "steps", "batch_size", "train_examples", "dtype_policy",
+                  "train_seconds")
+_STOPPING_KEYS = ("epochs_asked", "max_minutes", "stopped_by", "best_epoch", "fid_every",
+                  "fid_samples", "fid_real", "fid_curve", "restored_best_weights")
+
+
+def published_command(command):
+    """A recipe run's command as the registry records it: the script under
+    ``applications/`` (from the repo root) and no ``--out`` (where the run wrote is
+    not part of how to reproduce it)."""
+    import shlex
+
+    words = shlex.split(command)
+    if len(words) < 2 or not words[1].endswith(".py"):
+        raise ValueError(f"Expected a recipe command 'python <script>.py [flags]'; "
+                         f"got {command!r}.")
+    kept, skip = [words[0], "applications/" + os.path.basename(words[1])], False
+    for word in words[2:]:
+        if skip:
+            skip = False
+        elif word in ("--out", "-out"):
+            skip = True
+        elif not word.startswith(("--out=", "-out=")):
+            kept.append(word)
+    return shlex.join(kept)
+
+
+def registry_entry(run, description=None, provenance=None, card=None):
+    """The registry entry of a finished recipe run.
+
+    Args:
+        run: the dict a recipe writes to ``metrics.json`` (``applications/recipe.py``).
+        description, provenance, card: the entry's prose and model page (omitted when
+            None; an entry of the registry needs all three).
+
+    Returns:
+        The entry: architecture, config, dataset, files (the generator file packaged,
+        the ``.keras`` served by the origin only), the metrics measured on what ships,
+        the training record (with the FID curve, what stopped training and the machine
+        the run was timed on) and the recipe command (:func:`published_command`).
+
+    Raises:
+        ValueError: `run` has no final evaluation (a run with ``--eval_samples 0``).
+    """
+    if not run.get("evaluation"):
+        raise ValueError(f"The run of {run.get('recipe')!r} has no evaluation: a registry "
+                         "entry needs the metrics of the shipped file (--eval_samples > 0).")
+    files = {kind: {**record, "packaged": kind == "generator"}
+             for kind, record in run["files"].items()}
+    training = {key: run[key] for key in _TRAINING_KEYS}
+    stopping = run.get("stopping") or {}
+    training.update({key: stopping[key] for key in _STOPPING_KEYS if key in stopping})
+    training["machine"] = run["machine"]
+    entry = {"architecture": run["model"], "config": run["config"], "dataset": run["dataset"],
+             "description": description, "files": files,
+             "metrics": {**run["evaluation"], "measured_on": (
+                 "the generator file" if "generator" in files else "the .keras checkpoint")},
+             "training": training, "recipe": published_command(run["command"]),
+             "provenance": provenance,
+             "card": card}
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+def _inline(value):
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_inline(k)}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    raise TypeError(f"A registry entry holds str, number, bool, None, list and dict "
+                    f"values; got {type(value).__name__}: {value!r}.")
+
+
+def _literal(value, column, width, constants):
+    """`value` as Python source starting at `column`, wrapped to `width` columns."""
+    for name, constant in constants.items():
+        if isinstance(value, str) and value == constant:
+            return name
+    text = _inline(value)
+    if column + len(text) <= width:
+        return text
+    pad = " " * (column + 1)
+    if isinstance(value, dict):
+        items = [f"{_inline(key)}: " for key in value]
+        return "{" + f",\n{pad}".join(
+            head + _literal(item, column + 1 + len(head), width, constants)
+            for head, item in zip(items, value.values())) + "}"
+    if isinstance(value, (list, tuple)):
+        if any(column + 1 + len(_inline(item)) + 1 > width for item in value):
+            parts = [_literal(item, column + 1, width, constants) for item in value]
+            return "[" + f",\n{pad}".join(parts) + "]"
+        lines, line = [], ""  # items packed greedily, as many per line as fit
+        for item in map(_inline, value):
+            if line and column + 1 + len(line) + len(item) + 4 > width:  # ", " and "],"
+                lines.append(line + ",")
+                line = item
+            else:
+                line = f"{line}, {item}" if line else item
+        return "[" + f"\n{pad}".join(lines + [line]) + "]"
+    if isinstance(value, str) and " " in value:  # implicit concatenation of wrapped pieces
+        pieces, piece = [], ""
+        for word in value.split(" "):
+            if piece and column + 1 + len(piece) + len(word) + 4 > width:
+                pieces.append(piece + " ")
+                piece = word
+            else:
+                piece = f"{piece} {word}" if piece else word
+        return "(" + f"\n{pad}".join(json.dumps(p) for p in pieces + [piece]) + ")"
+    return text
+
+
+def format_entry(name, entry, indent=4, width=96, constants=None):
+    """Python source of ``"name": {...},`` for the registry's ``PRETRAINED`` dict.
+
+    Args:
+        name: the checkpoint's registry name.
+        entry: the entry (str, number, bool, None, list and dict values).
+        indent: columns before the name.
+        width: the line width the source wraps to (long strings become implicit
+            concatenations of word-wrapped pieces).
+        constants: ``{"NAME": value}``: string values equal to a constant's value are
+            written as its name (the registry's ``_MACHINE``).
+
+    Returns:
+        The source, ending with a newline; evaluating the dict with the constants in
+        scope gives back `entry`.
+    """
+    constants = constants or {}
+    lines = [" " * indent + f"{json.dumps(name)}: {{"]
+    for key, value in entry.items():
+        head = " " * (indent + 4) + f"{json.dumps(key)}: "
+        lines.append(head + _literal(value, len(head), width, constants) + ",")
+    lines.append(" " * indent + "},")
+    return "\n".join(lines) + "\n"
+
+
+def card_rows(entry, previous_fid=None):
+    """The rows of a model card's "Pretrained" table for a registry entry (see
+    ``docs/models/*.md``): ``{row name: markdown}`` in table order.
+
+    Args:
+        entry: a registry entry (:func:`registry_entry`).
+        previous_fid: the FID of the checkpoint this one replaces, shown beside the new.
+    """
+    training, metrics, files = entry["training"], entry["metrics"], entry["files"]
+    rows = {"recipe": f"`{entry['recipe']}`"}
+    stop = ""
+    if training.get("fid_every"):
+        every = training["fid_every"]
+        stop = (f"FID of {training['fid_samples']:,} samples checked every "
+                f"{'epoch' if every == 1 else f'{every} epochs'}, stopped by "
+                f"{training.get('stopped_by') or 'the epoch limit'}; ")
+    elif training.get("stopped_by"):
+        stop = f"stopped by {training['stopped_by']}; "
+    rows["training"] = (
+        f"{training['epochs']:,} epochs, {training['steps']:,} steps of "
+        f"{training['batch_size']} on {training['train_examples']:,} images, "
+        f"`{training['dtype_policy']}`; {stop}{training['train_seconds']:,.0f} s of training "
+        "on the project's 2-core CPU")
+    curve = training.get("fid_curve")
+    if curve:
+        epochs = [point["epoch"] for point in curve]
+        shown = ", ".join(map(str, epochs[:2])) + (f", ..., {epochs[-1]}" if len(epochs) > 2
+                                                   else "")
+        restored = (", whose weights were restored" if training.get("restored_best_weights")
+                    else "")
+        rows[f"FID curve ({training['fid_samples']:,} samples)"] = (
+            ", ".join(f"{point['fid']:.1f}" for point in curve)
+            + f" (epochs {shown}; best: epoch {training['best_epoch']}{restored})")
+    if entry.get("provenance"):
+        rows["provenance"] = entry["provenance"]
+    generator, model = files.get("generator"), files["model"]
+    if generator:
+        rows["generator weights"] = (
+            f"`{generator['file']}`, {generator['size'] / 1e6:.2f} MB (float16 kernels, "
+            f"float32 biases and norms), "
+            f"{'packaged with the wheel' if generator['packaged'] else 'origin only'}; "
+            f"sha256 `{generator['sha256']}`")
+    rows["full model"] = (f"`{model['file']}`, {model['size'] / 1e6:.1f} MB, "
+                          f"{'packaged' if model['packaged'] else 'not packaged (origin only)'}"
+                          f"; sha256 `{model['sha256']}`")
+    fid = f"**{metrics['fid']:.2f}**"
+    if previous_fid is not None:
+        fid += f" (the checkpoint shipped before it: {previous_fid:.2f})"
+    rows["FID"] = fid
+    if "kid" in metrics:
+        rows["KID"] = f"{metrics['kid']:.3f} ± {metrics['kid_std']:.3f}"
+    if "is" in metrics:
+        rows["IS (domain classifier)"] = f"{metrics['is']:.2f} ± {metrics['is_std']:.2f}"
+    if "classes_found" in metrics:
+        from keras_gan_zoo import datasets
+
+        classes = datasets.info(entry["dataset"])["num_classes"]
+        rows["classes found"] = (f"{metrics['classes_found']} / {classes}, class entropy "
+                                 f"{metrics['class_entropy']:.3f} nats (uniform: "
+                                 f"{math.log(classes):.3f})")
+    return rows
