@@ -39,6 +39,8 @@ flags.DEFINE_string("description", None, "The entry's description (default: the 
 flags.DEFINE_string("provenance", None, "How the files were made (default: the old one).")
 flags.DEFINE_string("card", None, "Model card, relative to the repo (default: the old "
                     "entry's, else docs/models/<architecture>.md).")
+flags.DEFINE_list("measurement_keys", None, "Keys of the run's own measurements to record "
+                  "in the entry's metrics (default: those the old entry recorded).")
 flags.DEFINE_string("repo", REPO, "Root of the keras_gan_zoo checkout to write into.")
 flags.DEFINE_integer("min_eval_samples", 10000,
                      "Fewest generated images the run's final evaluation may have used.")
@@ -73,9 +75,15 @@ def replace_entry(source, name, entry_source):
     return source[:end] + entry_source + source[end:]
 
 
+#: Older names of the card rows `publish.card_rows` writes (None: folded into the curve row).
+ROW_ALIASES = {"command": "recipe", "generator file": "generator weights",
+               "training until the FID stops improving": None}
+
+
 def replace_card_rows(text, rows):
     """The card with the rows of its "Pretrained" table replaced by `rows` (a "FID curve"
-    row follows "training", "provenance" the curve); returns `(text, rows not placed)`."""
+    row follows "training", "provenance" the curve; rows under an older name of
+    `ROW_ALIASES` are replaced too); returns `(text, rows not placed)`."""
     head, marker, rest = text.partition("\n## Pretrained")
     if not marker:
         return text, list(rows)
@@ -90,6 +98,9 @@ def replace_card_rows(text, rows):
 
     for line in section.split("\n"):
         key = line[2:].split(" | ")[0] if line.startswith("| ") else None
+        key = ROW_ALIASES.get(key, key)
+        if key is None and line.startswith("| "):
+            continue
         if key is not None and (key.startswith("FID curve") or key == "provenance"):
             continue  # re-placed after "training"
         if key in rows:
@@ -123,8 +134,14 @@ def main(_):
     exec(compile(source, registry_path, "exec"), namespace)  # the registry as it stands
     old = namespace["PRETRAINED"].get(name, {})
     card = FLAGS.card or old.get("card") or f"docs/models/{run['model']}.md"
+    # The recipe's own numbers the old entry recorded beside the FID (the VAE's NLL, the
+    # autoencoders' test MSE) are taken again from this run's measurements.
+    measured = run.get("measurements") or {}
+    keys = FLAGS.measurement_keys or [key for key in old.get("metrics", {})
+                                      if key in measured and key not in run["evaluation"]]
     entry = publish.registry_entry(run, FLAGS.description or old.get("description"),
-                                   FLAGS.provenance or old.get("provenance"), card)
+                                   FLAGS.provenance or old.get("provenance"), card,
+                                   measurement_keys=keys)
     missing = [key for key in ("description", "provenance") if key not in entry]
     if missing:
         raise ValueError(f"A new entry needs --{' and --'.join(missing)}.")

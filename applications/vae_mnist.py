@@ -7,8 +7,11 @@ Defaults are the published run: `vae` (Bernoulli decoder, dynamic binarisation: 
 fresh Bernoulli draw of every image at every step as in the IWAE paper, 32-d latent,
 32 base filters, Adam(1e-3, eps=1e-4), batch 100, float32) trained until the FID stops
 improving: the FID of 2,000 prior samples (decoder means) against the 500 test digits
-is checked every 10 epochs, training stops after 3 checks without improvement, at 200
-epochs or at the 3-minute budget, with the weights of the best check restored. Then
+is checked every 10 epochs, training stops after 3 checks without improvement, at 1,000
+epochs or at the 15-minute budget, with the weights of the best check restored (the
+shipped run: the budget stopped it at epoch 385, epoch 380 restored, FID 45.43 on 10,000
+samples, test NLL 98.83 nats; `--epochs 160 --fid_every 0 --patience 0 --max_minutes 0`
+trains the 160-epoch run with the better NLL, 97.12). Then
 it reports, on the 500 test digits binarised once with seed 0: the importance-weighted
 estimate of log p(x) with --nll_k samples per digit (the test NLL in nats, the IWAE
 paper's measure), the ELBO, and the reconstruction BCE (nats per digit, decoding the
@@ -26,8 +29,8 @@ from absl import app, flags
 import keras_gan_zoo as kgz
 import recipe
 
-recipe.define_common_flags(epochs=200, batch_size=100, dataset="mnist", fid_every=10,
-                           patience=3, max_minutes=3.0)
+recipe.define_common_flags(epochs=1000, batch_size=100, dataset="mnist", fid_every=10,
+                           patience=3, max_minutes=15.0)
 flags.FLAGS.set_default("precision", "fp32")
 flags.DEFINE_integer("latent_dim", 32, "Size of z.")
 flags.DEFINE_integer("base_filters", 32, "Channels of the first encoder convolution.")

@@ -244,13 +244,15 @@ def published_command(command):
     return shlex.join(kept)
 
 
-def registry_entry(run, description=None, provenance=None, card=None):
+def registry_entry(run, description=None, provenance=None, card=None, measurement_keys=()):
     """The registry entry of a finished recipe run.
 
     Args:
         run: the dict a recipe writes to ``metrics.json`` (``applications/recipe.py``).
         description, provenance, card: the entry's prose and model page (omitted when
             None; an entry of the registry needs all three).
+        measurement_keys: keys of the recipe's own measurements (``run["measurements"]``,
+            e.g. the VAE's ``test_nll_nats``) to record beside the FID in ``metrics``.
 
     Returns:
         The entry: architecture, config, dataset, files (the generator file packaged,
@@ -259,11 +261,17 @@ def registry_entry(run, description=None, provenance=None, card=None):
         the run was timed on) and the recipe command (:func:`published_command`).
 
     Raises:
-        ValueError: `run` has no final evaluation (a run with ``--eval_samples 0``).
+        ValueError: `run` has no final evaluation (a run with ``--eval_samples 0``), or
+            lacks one of `measurement_keys`.
     """
     if not run.get("evaluation"):
         raise ValueError(f"The run of {run.get('recipe')!r} has no evaluation: a registry "
                          "entry needs the metrics of the shipped file (--eval_samples > 0).")
+    measured = run.get("measurements") or {}
+    missing = [key for key in measurement_keys if key not in measured]
+    if missing:
+        raise ValueError(f"The run's measurements have no {missing}; it has "
+                         f"{sorted(measured)}.")
     files = {kind: {**record, "packaged": kind == "generator"}
              for kind, record in run["files"].items()}
     training = {key: run[key] for key in _TRAINING_KEYS}
@@ -272,8 +280,10 @@ def registry_entry(run, description=None, provenance=None, card=None):
     training["machine"] = run["machine"]
     entry = {"architecture": run["model"], "config": run["config"], "dataset": run["dataset"],
              "description": description, "files": files,
-             "metrics": {**run["evaluation"], "measured_on": (
-                 "the generator file" if "generator" in files else "the .keras checkpoint")},
+             "metrics": {**run["evaluation"],
+                         **{key: measured[key] for key in measurement_keys},
+                         "measured_on": ("the generator file" if "generator" in files
+                                         else "the .keras checkpoint")},
              "training": training, "recipe": published_command(run["command"]),
              "provenance": provenance,
              "card": card}
