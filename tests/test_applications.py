@@ -337,6 +337,34 @@ def test_card_rows_of_a_registry_entry():
         publish.published_command("cgan_mnist --epochs 3")
 
 
+def test_registry_entry_of_a_run_record():
+    """registry_entry from a recipe's metrics.json dict: generator packaged, .keras not,
+    the recipe's own measurements only when asked for, clear errors otherwise."""
+    record = {"sha256": "0" * 64, "size": 10}
+    run = {"recipe": "vae_mnist", "model": "vae", "config": {"latent_dim": 2},
+           "dataset": "mnist", "command": "python vae_mnist.py --out /tmp/x --epochs 3",
+           "files": {"generator": {**record, "file": "g.weights.h5", "packaged": False},
+                     "model": {**record, "file": "m.keras", "packaged": True}},
+           "evaluation": {"fid": 40.0, "num_generated": 10000},
+           "measurements": {"test_nll_nats": 98.8, "grids": {"a": "a.png"}},
+           "epochs": 3, "steps": 30, "batch_size": 100, "train_examples": 1000,
+           "dtype_policy": "float32", "train_seconds": 9.5, "machine": "2 CPUs, x86_64",
+           "stopping": {"epochs_asked": 5, "max_minutes": 15.0, "stopped_by": None,
+                        "fid_every": None, "epochs_run": 3}}
+    entry = publish.registry_entry(run, "d", "p", "docs/models/vae.md",
+                                   measurement_keys=["test_nll_nats"])
+    assert entry["files"]["generator"]["packaged"] and not entry["files"]["model"]["packaged"]
+    assert entry["metrics"] == {"fid": 40.0, "num_generated": 10000, "test_nll_nats": 98.8,
+                                "measured_on": "the generator file"}
+    assert entry["training"]["max_minutes"] == 15.0 and "epochs_run" not in entry["training"]
+    assert entry["recipe"] == "python applications/vae_mnist.py --epochs 3"
+    assert "description" not in publish.registry_entry(run)
+    with pytest.raises(ValueError, match="test_mse"):
+        publish.registry_entry(run, measurement_keys=["test_mse"])
+    with pytest.raises(ValueError, match="eval_samples"):
+        publish.registry_entry({**run, "evaluation": None})
+
+
 def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
     # No origin is published yet, so every registered generator ships with the package
     # (docs/applications.md); the full .keras checkpoints never do.
