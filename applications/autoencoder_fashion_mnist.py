@@ -7,8 +7,9 @@ Defaults are the published run: `autoencoder` (16-d code, 32 base filters, Adam(
 batch 128, bf16 on a CPU with native bf16) trained until the FID stops improving: the
 FID of 2,000 mixture samples is checked every 2 epochs (the mixture is refitted on
 10,000 training codes at every epoch end), training stops after 3 checks without
-improvement, at 40 epochs or at the 4.5-minute budget, with the weights of the best
-check restored. Then a 10-component full-covariance Gaussian mixture is fitted on the
+improvement, at 200 epochs or at the 20-minute budget, with the weights of the best
+check restored (the shipped run: early stopping at epoch 16 restored epoch 10, FID 7.89
+on 10,000 samples). Then a 10-component full-covariance Gaussian mixture is fitted on the
 codes of the whole training set (the `finalize` step), and the recipe reports the
 test-set reconstruction MSE and the FID/KID/IS of 10,000 samples of the shipped file
 against the 10,000 test images (features of the shipped Fashion-MNIST domain
@@ -26,8 +27,8 @@ from absl import app, flags
 import keras_gan_zoo as kgz
 import recipe
 
-recipe.define_common_flags(epochs=40, batch_size=128, dataset="fashion_mnist", fid_every=2,
-                           patience=3, max_minutes=4.5)
+recipe.define_common_flags(epochs=200, batch_size=128, dataset="fashion_mnist", fid_every=2,
+                           patience=3, max_minutes=20.0)
 flags.DEFINE_integer("latent_dim", 16, "Size of the code.")
 flags.DEFINE_integer("base_filters", 32, "Channels of the first encoder convolution.")
 flags.DEFINE_integer("components", 10, "Gaussians of the latent mixture.")
