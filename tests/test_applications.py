@@ -330,6 +330,9 @@ def test_card_rows_of_a_registry_entry():
     assert entry["files"]["generator"]["sha256"] in rows["generator weights"]
     assert rows["classes found"].endswith("(uniform: 2.303)")
     assert list(rows)[:3] == ["recipe", "training", "FID curve (2,000 samples)"]
+    assert "5,175 steps of 100 on 4,500 images" in rows["training"]
+    critic = publish.card_rows(kgz.applications.info("wgan_gp_fashion_mnist"))["training"]
+    assert "generator updates (batches of 320, 5 critic updates of 64 each)" in critic
     assert publish.published_command(
         "python cgan_mnist.py --epochs 3 --out /tmp/run --seed 1") == (
         "python applications/cgan_mnist.py --epochs 3 --seed 1")

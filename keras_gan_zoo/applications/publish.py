@@ -384,9 +384,14 @@ def card_rows(entry, previous_fid=None):
                 f"{training.get('stopped_by') or 'the epoch limit'}; ")
     elif training.get("stopped_by"):
         stop = f"stopped by {training['stopped_by']}; "
+    d_steps = entry["config"].get("d_steps", 1)
+    steps = f"{training['steps']:,} steps of {training['batch_size']}"
+    if d_steps > 1:  # AdversarialModel splits each batch into d_steps critic minibatches
+        steps = (f"{training['steps']:,} generator updates (batches of "
+                 f"{training['batch_size']}, {d_steps} critic updates of "
+                 f"{training['batch_size'] // d_steps} each)")
     rows["training"] = (
-        f"{training['epochs']:,} epochs, {training['steps']:,} steps of "
-        f"{training['batch_size']} on {training['train_examples']:,} images, "
+        f"{training['epochs']:,} epochs, {steps} on {training['train_examples']:,} images, "
         f"`{training['dtype_policy']}`; {stop}{training['train_seconds']:,.0f} s of training "
         "on the project's 2-core CPU")
     curve = training.get("fid_curve")
