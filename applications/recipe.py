@@ -28,7 +28,7 @@ FID curve, the best epoch, the epochs asked and run and what stopped training
 "generator" is what samples images: the decoder, plus the autoencoder's code mixture.
 
 Smoke test (about half a minute): `python applications/dcgan_fashion_mnist.py --limit 256 --epochs 1
---base_filters 4 --eval_samples 200 --out runs/smoke`.
+--fid_every 0 --patience 0 --base_filters 4 --eval_samples 200 --out runs/smoke`.
 """
 
 import json
