@@ -29,7 +29,7 @@ import shutil
 from absl import app, flags
 
 from keras_gan_zoo.applications import publish
-from keras_gan_zoo.utils.files import atomic_write_bytes
+from keras_gan_zoo.utils.files import atomic_output, atomic_write_bytes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -114,6 +114,12 @@ def replace_card_rows(text, rows):
     return head + marker + "\n".join(lines) + tail, [k for k in rows if k not in placed]
 
 
+def copy_atomically(source, destination):
+    """Copies a file so that `destination` is either the old file or the whole new one."""
+    with atomic_output(destination, suffix=os.path.splitext(destination)[1]) as tmp:
+        shutil.copyfile(source, tmp)
+
+
 def main(_):
     with open(os.path.join(FLAGS.run, "metrics.json")) as f:
         run = json.load(f)
@@ -156,12 +162,12 @@ def main(_):
 
     generator = entry["files"]["generator"]["file"]
     old_generator = old.get("files", {}).get("generator", {}).get("file")
-    shutil.copyfile(os.path.join(FLAGS.run, generator),
+    copy_atomically(os.path.join(FLAGS.run, generator),
                     os.path.join(FLAGS.repo, WEIGHTS, generator))
     if old_generator and old_generator != generator:
         os.remove(os.path.join(FLAGS.repo, WEIGHTS, old_generator))
     image = os.path.join("docs", "images", f"{name}_pretrained.png")
-    shutil.copyfile(os.path.join(FLAGS.run, "grid.png"), os.path.join(FLAGS.repo, image))
+    copy_atomically(os.path.join(FLAGS.run, "grid.png"), os.path.join(FLAGS.repo, image))
     print(f"{WEIGHTS}/{generator}, {image}: copied from {FLAGS.run}")
 
     previous_fid = old.get("metrics", {}).get("fid")
