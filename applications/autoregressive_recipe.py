@@ -18,7 +18,6 @@ binarisation (threshold at 0) then leaves these images unchanged.
 
 import json
 import os
-import platform
 import time
 
 import keras
@@ -26,6 +25,7 @@ import numpy as np
 from absl import flags
 
 import keras_gan_zoo as kgz
+from keras_gan_zoo.applications import publish
 
 FLAGS = flags.FLAGS
 
@@ -133,7 +133,7 @@ def run(name, model_name, **model_kwargs):
         "optimizer": f"RMSprop({FLAGS.learning_rate})",
         "dtype_policy": policy,
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+        "machine": publish.machine_description(),
         "train_nll_last_epoch": round(float(history.history["nll"][-1]), 3),
         "test_nll_nats": round(nll, 3),
         "test_bits_per_dim": round(nll / (model.num_dims * np.log(2.0)), 4),

@@ -13,12 +13,12 @@ as a continuous stream) and text samples at several temperatures.
 
 import json
 import os
-import platform
 import time
 
 from absl import app, flags
 
 import keras_gan_zoo as kgz
+from keras_gan_zoo.applications import publish
 
 flags.DEFINE_string("text", "python_docs", "A text file, or the python_docs corpus.")
 flags.DEFINE_integer("epochs", 5, "Training epochs.")
@@ -73,7 +73,7 @@ def main(_):
         "test_characters": len(test), "config": model.get_config(), "dtype_policy": policy,
         "epochs": f.epochs, "batch_size": f.batch_size, "seq_length": f.seq_length,
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+        "machine": publish.machine_description(),
         "history": {k: [round(float(x), 4) for x in v] for k, v in history.history.items()},
         "test_bits_per_char": held_out["bits_per_char"], "test_nll": held_out["nll"],
         "samples": samples,

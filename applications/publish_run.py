@@ -22,7 +22,6 @@ registry number uses that many.
 
 import json
 import os
-import platform
 import re
 import shutil
 
@@ -51,11 +50,6 @@ REGISTRY = os.path.join("keras_gan_zoo", "applications", "registry.py")
 WEIGHTS = os.path.join("keras_gan_zoo", "applications", "weights")
 #: Registry constant for runs timed on the machine the registry's numbers come from.
 MACHINE_CONSTANT = "_MACHINE"
-
-
-def this_machine():
-    """The machine string a recipe run records (`recipe.run`'s metrics.json)."""
-    return f"{os.cpu_count()} CPUs, {platform.machine()}"
 
 
 def entry_block(source, name):
@@ -152,7 +146,7 @@ def main(_):
     if missing:
         raise ValueError(f"A new entry needs --{' and --'.join(missing)}.")
     constants = {}
-    if run["machine"] == this_machine():
+    if run["machine"] == publish.machine_description():
         entry["training"]["machine"] = namespace[MACHINE_CONSTANT]
         constants[MACHINE_CONSTANT] = namespace[MACHINE_CONSTANT]
     source = replace_entry(source, name, publish.format_entry(name, entry,

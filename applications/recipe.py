@@ -33,7 +33,6 @@ Smoke test (about half a minute): `python applications/dcgan_fashion_mnist.py --
 
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -268,7 +267,7 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
         "batch_size": FLAGS.batch_size,
         "dtype_policy": policy,
         "train_seconds": round(seconds, 1),
-        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+        "machine": publish.machine_description(),
         "final_losses": {k: float(v[-1]) for k, v in history.history.items()
                          if k != "fid"},
         "finalize": finalized,

@@ -13,12 +13,12 @@ spectrograms as PNG.
 
 import json
 import os
-import platform
 import time
 
 from absl import app, flags
 
 import keras_gan_zoo as kgz
+from keras_gan_zoo.applications import publish
 
 flags.DEFINE_integer("epochs", 1, "Training epochs.")
 flags.DEFINE_integer("batch_size", 8, "Segments per batch.")
@@ -87,7 +87,7 @@ def main(_):
         "train_segments": train.num_segments, "test_segments": test.num_segments,
         "epochs": f.epochs, "batch_size": f.batch_size, "segment_length": f.segment_length,
         "train_seconds": round(train_seconds, 1),
-        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}",
+        "machine": publish.machine_description(),
         "train_nll_last_epoch": float(history.history["nll"][-1]),
         "test_nll_nats_per_sample": held_out["nll"],
         "test_bits_per_sample": held_out["bits_per_element"],

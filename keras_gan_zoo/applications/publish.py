@@ -26,8 +26,8 @@ import numpy as np
 from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
 __all__ = ["MEASURED_METRICS", "card_rows", "file_record", "format_entry",
-           "half_precision_weights", "latent_density", "load_generator_weights", "measure",
-           "published_command", "registry_entry", "save_generator_weights"]
+           "half_precision_weights", "latent_density", "load_generator_weights",
+           "machine_description", "measure", "published_command", "registry_entry", "save_generator_weights"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -153,6 +153,14 @@ def load_generator_weights(model, path):
                                  f"the model {tuple(variable.shape)}.")
             variable.assign(value.astype("float32"))
     return model
+
+
+def machine_description():
+    """``"<n> CPUs, <arch>"``: the machine a recipe run records in its metrics.json (and
+    ``applications/publish_run.py`` compares against to use the registry's constant)."""
+    import platform
+
+    return f"{os.cpu_count()} CPUs, {platform.machine()}"
 
 
 def file_record(path, packaged=False):
