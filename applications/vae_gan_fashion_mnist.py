@@ -32,6 +32,10 @@ flags.FLAGS.set_default("limit", 30000)
 flags.DEFINE_integer("base_filters", 32, "Width unit of the three networks.")
 flags.DEFINE_integer("latent_dim", 128, "Size of z.")
 flags.DEFINE_float("gamma", 1e-2, "Weight of the feature reconstruction for the decoder.")
+flags.DEFINE_float("equilibrium", None, "The authors' equilibrium rule (0.68 in their code): "
+                   "skip the discriminator's / decoder's update when it is winning / losing "
+                   "by more than --margin. Unset: every network updates every step.")
+flags.DEFINE_float("margin", 0.4, "Half-width of the equilibrium rule.")
 FLAGS = flags.FLAGS
 
 
@@ -49,7 +53,8 @@ def reconstructions(model, out):
 
 def main(_):
     recipe.run("vae_gan_fashion_mnist", "vae_gan", measurements=reconstructions,
-               base_filters=FLAGS.base_filters, latent_dim=FLAGS.latent_dim, gamma=FLAGS.gamma)
+               base_filters=FLAGS.base_filters, latent_dim=FLAGS.latent_dim, gamma=FLAGS.gamma,
+               equilibrium=FLAGS.equilibrium, margin=FLAGS.margin)
 
 
 if __name__ == "__main__":

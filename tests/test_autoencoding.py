@@ -9,6 +9,7 @@ from PIL import Image
 
 import keras_gan_zoo as kgz
 from keras_gan_zoo import cli
+from keras_gan_zoo.models import vae_gan
 from keras_gan_zoo.models.autoencoder import fit_gaussian_mixture
 from keras_gan_zoo.models.vae import discretized_logistic_log_prob, kl_divergence
 
@@ -246,6 +247,71 @@ def test_the_encoder_learns_only_from_kl_and_feature_reconstruction():
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
     assert any(not np.allclose(a.numpy(), b.numpy()) for a, b in
                zip(after[0.0].generator.trainable_weights, after[10.0].generator.trainable_weights))
+
+
+@pytest.mark.parametrize("real, fake, expected", [
+    (0.70, 0.65, (True, True)),     # both near the equilibrium: both players move
+    (0.10, 0.70, (False, True)),    # D wins on real images: only the decoder moves
+    (0.70, 1.20, (True, False)),    # D wins on fakes' side (decoder losing): only D moves
+    (0.10, 1.50, (True, True)),     # both rules fire: both move (the authors' fallback)
+    (0.28, 1.08, (True, True)),     # on the bounds: no rule fires
+])
+def test_the_equilibrium_rule(real, fake, expected):
+    update_d, update_g = vae_gan.equilibrium_updates(tf.constant(real), tf.constant(fake),
+                                                     0.68, 0.4)
+    assert (bool(update_d), bool(update_g)) == expected
+
+
+def test_equilibrium_skips_are_real_skips():
+    """Costs far below the equilibrium freeze D completely (weights, Adam slots, its
+    step counter) while the encoder and decoder train; the update rates say so."""
+    model = kgz.create_model("vae_gan_tiny", seed=0, equilibrium=100.0, margin=0.4)
+    model.compile(encoder_optimizer="adam", generator_optimizer="adam",
+                  discriminator_optimizer="adam")
+    nets = {"encoder": model.encoder, "generator": model.generator,
+            "discriminator": model.discriminator}
+    before = {k: [w.numpy().copy() for w in n.trainable_weights] for k, n in nets.items()}
+    history = model.fit(digits(16), batch_size=8, epochs=1, verbose=0).history
+    assert history["d_update_rate"] == [0.0] and history["g_update_rate"] == [1.0]
+    for k, net in nets.items():
+        moved = any(not np.array_equal(a, w.numpy()) for a, w in
+                    zip(before[k], net.trainable_weights))
+        assert moved == (k != "discriminator"), k
+    assert int(model.discriminator_optimizer.iterations) == 0
+    assert int(model.generator_optimizer.iterations) == 2
+    clone = vae_gan.VAEGAN.from_config(model.get_config())
+    assert (clone.equilibrium, clone.margin) == (100.0, 0.4)
+    with pytest.raises(ValueError, match=r"equilibrium must be None or a cost > 0"):
+        kgz.create_model("vae_gan_tiny", equilibrium=-50.0)
+    with pytest.raises(ValueError, match=r"margin must be a number >= 0"):
+        kgz.create_model("vae_gan_tiny", equilibrium=0.68, margin=-1)
+
+
+@pytest.mark.parametrize("equilibrium", [0.68, 100.0])
+def test_equilibrium_rule_under_mirrored_strategy_matches_one_device(equilibrium,
+                                                                     mirrored_strategy):
+    """The rule decides on global-batch costs, so 2 replicas x 4 examples take the
+    same decisions, and reach the same weights, as 1 device x 8 examples (100: D is
+    skipped through the cross-replica branch; 0.68: the update branch)."""
+    rng = np.random.default_rng(3)
+    batch = {"images": digits(8), "noise": rng.standard_normal((8, 4)).astype("float32"),
+             "latents": rng.standard_normal((8, 4)).astype("float32")}
+    data = tf.data.Dataset.from_tensor_slices(batch).batch(8)
+    single = kgz.create_model("vae_gan_tiny", seed=0, equilibrium=equilibrium)
+    with mirrored_strategy.scope():
+        mirrored = kgz.create_model("vae_gan_tiny", seed=0, equilibrium=equilibrium)
+        mirrored.set_weights(single.get_weights())
+        mirrored.compile()
+    single.compile()
+    d_before = [w.numpy().copy() for w in single.discriminator.trainable_weights]
+    logs = [model.fit(data, epochs=2, verbose=0).history for model in (single, mirrored)]
+    assert logs[0]["d_update_rate"] == logs[1]["d_update_rate"]
+    assert logs[0]["d_update_rate"] == ([1.0, 1.0] if equilibrium < 1 else [0.0, 0.0])
+    for a, b in zip(single.get_weights(), mirrored.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    d_moved = any(not np.array_equal(a, w.numpy()) for a, w in
+                  zip(d_before, single.discriminator.trainable_weights))
+    assert d_moved == (equilibrium < 1)
 
 
 # ------------------------------------------------------------------ CLI

@@ -12,7 +12,8 @@ VAE and a PixelCNN, so no family re-implements it:
 - optimizer plumbing: `_optimizer_for_policy` wraps an optimizer in a
   `LossScaleOptimizer` under `mixed_float16`; `_scaled` divides a per-replica loss by
   the number of replicas (global-batch reduction under `tf.distribute`) and applies
-  the loss scale;
+  the loss scale; `apply_if` applies an update only when a condition holds,
+  under any strategy (VAE-GAN's equilibrium rule);
 - argument checks of `generate` (`_check_count`, `_labels_numpy`);
 - `_write_export`: writes a `keras.export.ExportArchive` next to its target and moves
   it into place, so an interrupted export never leaves a half-written SavedModel.
@@ -70,6 +71,37 @@ def global_batch_mean(x):
 def all_finite(grads):
     """A scalar bool: every gradient in `grads` (None entries ignored) is finite."""
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads if g is not None])
+
+
+def apply_if(condition, optimizer, grads, variables):
+    """`optimizer.apply(grads, variables)` when the scalar bool `condition` holds;
+    otherwise nothing changes: no weight, optimizer slot, `iterations` or loss scale.
+
+    A zero gradient is not a skipped step (Adam's momentum still moves the weights,
+    RMSprop's average decays), hence a real branch. `condition` must be the same on
+    every replica (derive it from all-reduced values). Under a strategy whose
+    updates go through `merge_call` (MirroredStrategy), the branch is taken in the
+    cross-replica context, as Keras's LossScaleOptimizer does: a cond in a replica
+    context may not hold a `merge_call`.
+    """
+
+    def update(grads, variables):
+        optimizer.apply(grads, variables)
+
+    if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        tf.cond(condition, lambda: update(grads, variables), lambda: None)
+        return
+
+    def cross_replica(distribution, condition, grads, variables):
+        # The same value on every replica (the caller's contract): take the first.
+        take = distribution.experimental_local_results(condition)[0]
+        tf.cond(take,
+                lambda: distribution.extended.call_for_each_replica(
+                    update, args=(grads, variables)),
+                lambda: None)
+
+    tf.distribute.get_replica_context().merge_call(cross_replica,
+                                                   args=(condition, grads, variables))
 
 
 class GenerativeModel(keras.Model):

@@ -17,10 +17,20 @@ one step computes (the paper's algorithm 1, all gradients from one forward pass)
 The discriminator sees the real batch, the reconstructions and the prior samples
 in one call (as the authors' code does), so batch norm normalizes them together.
 Differences from the paper, on purpose: the decoder's adversarial term is the
-non-saturating `-log D(fake)` (the paper writes the minimax L_GAN), the fake
+non-saturating `-log D(fake)` (the paper writes the minimax L_GAN) and the fake
 terms are averaged over reconstructions and prior samples (the authors' code
-weights real and generated halves equally), and the authors' equilibrium trick
-(skipping updates when D is too strong or too weak) is left out.
+weights real and generated halves equally).
+
+The authors' code also balances the two players with an equilibrium rule, which
+`equilibrium=` turns on (off by default, as in the paper's text): with the mean
+costs `real = -log D(x)` and `fake = -log(1 - D(fake))` of the step (over the global
+batch), the discriminator is not updated when either is below `equilibrium -
+margin` (it is winning), the decoder is not updated when either is above
+`equilibrium + margin` (it is losing), and both are updated when both rules fire.
+Their values: equilibrium 0.68 (about ln 2, the cost of a discriminator at chance),
+margin 0.4. A skipped update is a real skip (`base.apply_if`): no weight, slot or
+step counter moves. `d_update_rate` and `g_update_rate` report the fraction of
+steps that updated each network.
 
 The model is an `AdversarialModel` (generator = decoder): its optimizers,
 fp16 loss scaling, noise sampling, `generate`, `export_generator` and resume
@@ -40,7 +50,7 @@ from keras_gan_zoo.models.autoencoding import (
     conv_encoder,
     image_stages,
 )
-from keras_gan_zoo.models.base import GenerativeModel, all_finite
+from keras_gan_zoo.models.base import GenerativeModel, all_finite, apply_if, global_batch_mean
 from keras_gan_zoo.models.vae import kl_divergence
 from keras_gan_zoo.registry import register_model
 
@@ -69,6 +79,17 @@ def vaegan_discriminator(image_shape, base_filters=32, hidden_units=512):
     return keras.Model(images, [logits, features], name="discriminator")
 
 
+def equilibrium_updates(real_cost, fake_cost, equilibrium, margin):
+    """The authors' equilibrium rule: `(update_discriminator, update_decoder)`, two
+    scalar bools, from the step's mean discriminator costs on real and generated
+    images (see the module docstring)."""
+    low, high = equilibrium - margin, equilibrium + margin
+    update_d = tf.logical_not(tf.logical_or(real_cost < low, fake_cost < low))
+    update_g = tf.logical_not(tf.logical_or(real_cost > high, fake_cost > high))
+    neither = tf.logical_not(tf.logical_or(update_d, update_g))
+    return tf.logical_or(update_d, neither), tf.logical_or(update_g, neither)
+
+
 @register_model("vae_gan", tiny=dict(image_shape=(16, 16, 1), base_filters=4, latent_dim=4,
                                      hidden_units=16))
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
@@ -84,6 +105,10 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
             `16 * base_filters`; the paper: 2048 and 512).
         gamma: weight of the feature-space reconstruction in the decoder's loss
             against the adversarial term (the paper's gamma).
+        equilibrium: `None` (every network updates every step) or the cost around
+            which the equilibrium rule above balances the players (the authors':
+            0.68).
+        margin: the rule's half-width (the authors': 0.4); used with `equilibrium`.
         **kwargs: `AdversarialModel` arguments: `seed`, `name`, `label_smoothing`.
             `d_steps`, `feature_matching`, `historical_averaging`, a uniform
             `latent_distribution` and `num_classes` are not supported.
@@ -104,7 +129,7 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
     supports_label_smoothing = True
 
     def __init__(self, latent_dim=128, image_shape=(64, 64, 3), base_filters=32,
-                 hidden_units=None, gamma=1e-2, **kwargs):
+                 hidden_units=None, gamma=1e-2, equilibrium=None, margin=0.4, **kwargs):
         unsupported = {"d_steps": 1, "feature_matching": None, "historical_averaging": 0.0,
                        "latent_distribution": "normal", "num_classes": None}
         for key, default in unsupported.items():
@@ -113,6 +138,11 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
                                  f"(only {default!r}).")
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not gamma >= 0:
             raise ValueError(f"gamma must be a number >= 0; got {gamma!r}.")
+        if equilibrium is not None and (isinstance(equilibrium, bool) or not isinstance(
+                equilibrium, (int, float)) or not equilibrium > 0):
+            raise ValueError(f"equilibrium must be None or a cost > 0; got {equilibrium!r}.")
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin >= 0:
+            raise ValueError(f"margin must be a number >= 0; got {margin!r}.")
         image_shape = tuple(image_shape)
         hidden_units = hidden_units or 16 * base_filters
         encoder = conv_encoder(image_shape, [("mean", latent_dim), ("log_var", latent_dim)],
@@ -128,8 +158,13 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
         self.encoder = encoder
         self.encoder_optimizer = None
         self.base_filters, self.hidden_units, self.gamma = base_filters, hidden_units, float(gamma)
+        self.equilibrium = None if equilibrium is None else float(equilibrium)
+        self.margin = float(margin)
         self.add_tracker("kl")
         self.add_tracker("reconstruction")
+        if self.equilibrium is not None:
+            self.add_tracker("d_update_rate")
+            self.add_tracker("g_update_rate")
 
     @property
     def decoder(self):
@@ -185,7 +220,7 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
                 "base_filters": self.base_filters, "hidden_units": self.hidden_units,
-                "gamma": self.gamma}
+                "gamma": self.gamma, "equilibrium": self.equilibrium, "margin": self.margin}
 
     # ------------------------------------------------------------- training
     def _extra(self, extras, key, batch, draw):
@@ -226,6 +261,14 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
         grads = {k: tape.gradient(scaled[k], nets[k][0].trainable_variables) for k in nets}
         del tape
         finite = all_finite([g for k in nets for g in grads[k]])
+        updates = {}
+        if self.equilibrium is not None:
+            # -log D(x) and -log(1 - D(fake)), averaged over the global batch so that
+            # every replica takes the same decision.
+            real_cost = global_batch_mean(tf.nn.softplus(-tf.stop_gradient(real_logits)))
+            fake_cost = global_batch_mean(tf.nn.softplus(tf.stop_gradient(fake_logits)))
+            updates["discriminator"], updates["generator"] = equilibrium_updates(
+                real_cost, fake_cost, self.equilibrium, self.margin)
         for k, (net, opt) in nets.items():
             if isinstance(opt, keras.optimizers.LossScaleOptimizer):
                 # One non-finite gradient skips all three updates: NaN gradients make
@@ -233,6 +276,12 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
                 grads[k] = [None if g is None else
                             tf.where(finite, g, tf.cast(float("nan"), g.dtype))
                             for g in grads[k]]
-            opt.apply(grads[k], net.trainable_variables)
-        return self._update_trackers({"d_loss": d_loss, "g_loss": g_loss, "kl": kl,
-                                      "reconstruction": reconstruction})
+            if k in updates:
+                apply_if(updates[k], opt, grads[k], net.trainable_variables)
+            else:
+                opt.apply(grads[k], net.trainable_variables)
+        logs = {"d_loss": d_loss, "g_loss": g_loss, "kl": kl, "reconstruction": reconstruction}
+        if updates:
+            logs["d_update_rate"] = tf.cast(updates["discriminator"], "float32")
+            logs["g_update_rate"] = tf.cast(updates["generator"], "float32")
+        return self._update_trackers(logs)
