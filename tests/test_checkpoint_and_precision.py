@@ -75,3 +75,37 @@ def test_resolve_precision():
 def test_set_precision_sets_the_global_policy():
     assert precision.set_precision("bf16") == "mixed_bfloat16"
     assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("distributed", [False, True])
+@pytest.mark.parametrize("loss_scaled", [False, True])
+def test_apply_if_updates_only_when_the_condition_holds(distributed, loss_scaled,
+                                                        mirrored_strategy):
+    """`base.apply_if`: True applies the update; False leaves the weights, the
+    optimizer's step counter and (fp16) the loss scale untouched, on one device and
+    under MirroredStrategy (where the branch runs in the cross-replica context)."""
+    import tensorflow as tf
+
+    from keras_gan_zoo.models.base import apply_if
+
+    strategy = mirrored_strategy if distributed else tf.distribute.get_strategy()
+    with strategy.scope():
+        variable = keras.Variable(np.ones(3, "float32"))
+        optimizer = keras.optimizers.Adam(0.1)
+        if loss_scaled:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer, initial_scale=4.0)
+        optimizer.build([variable])
+
+    @tf.function
+    def step(condition):
+        strategy.run(lambda: apply_if(tf.constant(condition), optimizer,
+                                      [tf.fill([3], 0.5)], [variable]))
+
+    step(False)
+    np.testing.assert_array_equal(variable.numpy(), np.ones(3))
+    assert int(optimizer.iterations.numpy()) == 0
+    if loss_scaled:
+        assert float(optimizer.dynamic_scale.numpy()) == 4.0
+    step(True)
+    assert np.all(variable.numpy() < 1.0)  # Adam's first step: -0.1 * sign(gradient)
+    assert int(optimizer.iterations.numpy()) == 1
