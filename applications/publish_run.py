@@ -74,8 +74,12 @@ ROW_ALIASES = {"command": "recipe", "generator file": "generator weights",
                "training until the FID stops improving": None}
 
 
+#: Rows of the training curve (FID checks, or an autoregressive model's held-out NLL).
+CURVE_ROWS = ("FID curve", "validation NLL")
+
+
 def replace_card_rows(text, rows):
-    """The card with the rows of its "Pretrained" table replaced by `rows` (a "FID curve"
+    """The card with the rows of its "Pretrained" table replaced by `rows` (a curve
     row follows "training", "provenance" the curve; rows under an older name of
     `ROW_ALIASES` are replaced too); returns `(text, rows not placed)`."""
     head, marker, rest = text.partition("\n## Pretrained")
@@ -83,7 +87,7 @@ def replace_card_rows(text, rows):
         return text, list(rows)
     end = rest.find("\n## ")
     section, tail = (rest, "") if end < 0 else (rest[:end], rest[end:])
-    curve_key = next((key for key in rows if key.startswith("FID curve")), None)
+    curve_key = next((key for key in rows if key.startswith(CURVE_ROWS)), None)
     lines, placed = [], set()
 
     def put(key):
@@ -95,7 +99,7 @@ def replace_card_rows(text, rows):
         key = ROW_ALIASES.get(key, key)
         if key is None and line.startswith("| "):
             continue
-        if key is not None and (key.startswith("FID curve") or key == "provenance"):
+        if key is not None and (key.startswith(CURVE_ROWS) or key == "provenance"):
             continue  # re-placed after "training"
         if key in rows:
             put(key)
@@ -119,7 +123,10 @@ def main(_):
         run = json.load(f)
     name = FLAGS.name or run["recipe"]
     evaluation = run.get("evaluation") or {}
-    if evaluation.get("num_generated", 0) < FLAGS.min_eval_samples:
+    # A sampler is scored by the FID of --min_eval_samples generated images; an
+    # autoregressive model by its likelihood of the whole test split.
+    if "test_nll_nats" not in evaluation and \
+            evaluation.get("num_generated", 0) < FLAGS.min_eval_samples:
         raise ValueError(
             f"{FLAGS.run}: the final evaluation used {evaluation.get('num_generated', 0)} "
             f"generated images; registry numbers use at least {FLAGS.min_eval_samples:,} "

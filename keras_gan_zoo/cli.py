@@ -115,12 +115,16 @@ def cmd_list(args):
     print("datasets:")
     for name in kgz.datasets.list_datasets():
         print(f"  {name:<16} {kgz.datasets.info(name)['description']}")
-    print("pretrained (keras-gan-zoo sample NAME; FID of the dataset's domain classifier):")
+    print("pretrained (keras-gan-zoo sample NAME; FID of the dataset's domain classifier, "
+          "or the test NLL of an autoregressive model):")
     for name in kgz.applications.list_pretrained(args.pattern):
         entry = kgz.applications.info(name)
         offline = "packaged" if entry["files"]["generator"]["packaged"] else "origin only"
+        metrics = entry["metrics"]
+        score = (f"FID {metrics['fid']:<8.2f}" if "fid" in metrics
+                 else f"NLL {metrics['test_nll_nats']:.2f} nats")
         print(f"  {name:<22} {entry['architecture']:<8} {entry['dataset']:<14} "
-              f"FID {entry['metrics']['fid']:<8.2f} {offline}")
+              f"{score} {offline}")
     return 0
 
 

@@ -294,7 +294,13 @@ def test_registry_entries_are_complete():
         assert kgz.registry.model_class(entry["architecture"])
         assert entry["dataset"] in kgz.datasets.list_datasets()
         metrics = entry["metrics"]
-        for key in ("fid", "kid", "extractor", "num_generated", "num_real"):
+        family = kgz.registry.model_class(entry["architecture"]).family
+        # samplers are scored by FID/KID of generated images, autoregressive models by
+        # the likelihood of the test split
+        keys = (("test_nll_nats", "test_bits_per_dim", "num_test", "real")
+                if family == "autoregressive"
+                else ("fid", "kid", "extractor", "num_generated", "num_real"))
+        for key in keys:
             assert metrics[key] is not None, (name, key)
         assert metrics["measured_on"] == "the generator file"
         assert entry["recipe"] and entry["provenance"]
@@ -416,9 +422,15 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
         gan = kgz.applications.load_generator(name)  # empty cache, no origin: the package
         assert type(gan) is kgz.registry.model_class(entry["architecture"])
         assert json.loads(json.dumps(gan.get_config())) == entry["config"]
-        latents = np.random.default_rng(1).standard_normal((6, gan.latent_dim)).astype("float32")
         labels = (np.arange(6) % gan.num_classes).astype("int32") if gan.conditional else None
-        images = gan.generate(6, latents=latents, labels=labels)
+        if gan.family == "autoregressive":  # serve(noise): uniform noise per sub-pixel
+            latents = np.random.default_rng(1).uniform(
+                size=(6, *gan.image_shape[:2], gan.groups)).astype("float32")
+            images = gan.generate(6, noise=latents, labels=labels)
+        else:
+            latents = np.random.default_rng(1).standard_normal(
+                (6, gan.latent_dim)).astype("float32")
+            images = gan.generate(6, latents=latents, labels=labels)
         assert images.shape == (6, 28, 28, 1)
         assert -1 <= images.min() and images.max() <= 1 and images.std() > 0.1, name
         export = gan.export_generator(str(tmp_path / name))
@@ -613,6 +625,58 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
     assert int(full.generator_optimizer.iterations) == 4
     np.testing.assert_allclose(gan.generate(5, seed=2, labels=3),
                                full.generate(5, seed=2, labels=3), atol=2e-2)
+
+
+def test_autoregressive_recipe_publishes_a_generator_file_scored_by_its_likelihood(
+        tmp_path, monkeypatch):
+    """The PixelCNN recipe with tiny settings writes the generator file (the causal
+    network, float16 kernels) and scores it by the test NLL; publish_run accepts the
+    run (no FID sample count applies) and the entry loads through kgz.applications."""
+    out = tmp_path / "run"
+    command = [sys.executable, os.path.join(REPO, "applications", "pixelcnn_mnist.py"),
+               "--limit", "64", "--test_limit", "20", "--epochs", "1", "--num_samples", "4",
+               "--filters", "8", "--num_layers", "2", "--output_filters", "8",
+               "--precision", "fp32", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 2 and metrics["train_examples"] == 64
+    evaluation = metrics["evaluation"]
+    assert evaluation["num_test"] == 20 and evaluation["real"] == "mnist/test"
+    # the shipped file scores within float16 rounding of the float32 checkpoint
+    assert abs(evaluation["test_nll_nats"] - metrics["checkpoint_test_nll_nats"]) < 0.5
+    assert "| test NLL | **" in result.stdout and "| FID |" not in result.stdout
+    files = metrics["files"]
+    assert download.sha256_file(out / files["generator"]["file"]) == files["generator"]["sha256"]
+    assert (out / "grid.png").read_bytes() == (out / "samples.png").read_bytes()
+
+    repo = tmp_path / "repo"
+    for part in ("keras_gan_zoo/applications/registry.py", "docs/models/pixelcnn.md"):
+        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
+        shutil.copyfile(os.path.join(REPO, part), repo / part)
+    os.makedirs(repo / "keras_gan_zoo/applications/weights")
+    os.makedirs(repo / "docs/images")
+    published = subprocess.run(
+        [sys.executable, os.path.join(REPO, "applications", "publish_run.py"), "--run",
+         str(out), "--repo", str(repo), "--name", "pixelcnn_test", "--card",
+         "docs/models/pixelcnn.md", "--description", "a test run", "--provenance", "this test"],
+        capture_output=True, text=True, timeout=300)
+    assert published.returncode == 0, published.stderr[-3000:]
+    namespace = {}
+    exec((repo / "keras_gan_zoo/applications/registry.py").read_text(), namespace)
+    entry = namespace["PRETRAINED"]["pixelcnn_test"]
+    assert entry["metrics"]["test_nll_nats"] == evaluation["test_nll_nats"]
+    assert entry["metrics"]["measured_on"] == "the generator file"
+
+    entry["files"] = {kind: {**spec, "packaged": False} for kind, spec in files.items()}
+    monkeypatch.setitem(kgz.applications.PRETRAINED, "pixelcnn_test", entry)
+    sampler = kgz.applications.load_generator("pixelcnn_test", origin=str(out))
+    full = kgz.applications.load_model("pixelcnn_test", origin=str(out))
+    noise = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype("float32")
+    # same noise, float16 vs float32 kernels: a pixel flips only where its probability
+    # sits within rounding of the noise
+    assert np.mean(sampler.generate(3, noise=noise) == full.generate(3, noise=noise)) > 0.98
 
 
 # --------------------------------------------------------------------------- autoencoding

@@ -27,7 +27,8 @@ from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
 __all__ = ["MEASURED_METRICS", "card_rows", "file_record", "format_entry",
            "half_precision_weights", "latent_density", "load_generator_weights",
-           "machine_description", "measure", "published_command", "registry_entry", "save_generator_weights"]
+           "machine_description", "measure", "published_command", "registry_entry",
+           "sampling_network", "save_generator_weights"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -92,8 +93,23 @@ def latent_density(model):
     return density if isinstance(density, LatentGaussianMixture) else None
 
 
+def sampling_network(model):
+    """The network whose weights a generator file holds: ``model.generator`` (a GAN's
+    generator, the decoder of the autoencoding models) or, for an autoregressive model,
+    ``model.network``, the causal network that both scores and samples.
+
+    Raises:
+        TypeError: `model` has neither.
+    """
+    for attribute in ("generator", "network"):
+        network = getattr(model, attribute, None)
+        if network is not None:
+            return network
+    raise TypeError(f"{type(model).__name__} has no `generator` nor `network` to publish.")
+
+
 def save_generator_weights(model, path):
-    """Writes what samples images: ``model.generator``'s weights with float16 kernels
+    """Writes what samples images: the :func:`sampling_network`'s weights with float16 kernels
     (see :func:`half_precision_weights`) and, for a model that decodes codes drawn from a
     fitted density (the autoencoder), that density's parameters in float32 under the
     group ``latent_density`` (:func:`load_generator_weights` reads both back).
@@ -109,7 +125,7 @@ def save_generator_weights(model, path):
                          "fit_latent_density(training_data) before publishing its generator.")
     with tempfile.TemporaryDirectory() as scratch:
         full = os.path.join(scratch, "generator.weights.h5")
-        model.generator.save_weights(full)
+        sampling_network(model).save_weights(full)
         if density is None:
             return half_precision_weights(full, path)
         half = half_precision_weights(full, os.path.join(scratch, "half.weights.h5"))
@@ -136,7 +152,7 @@ def load_generator_weights(model, path):
     """
     import h5py
 
-    model.generator.load_weights(path)
+    sampling_network(model).load_weights(path)
     density = latent_density(model)
     if density is None:
         return model
@@ -228,7 +244,8 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
 _TRAINING_KEYS = ("epochs", "steps", "batch_size", "train_examples", "dtype_policy",
                   "train_seconds")
 _STOPPING_KEYS = ("epochs_asked", "max_minutes", "stopped_by", "best_epoch", "fid_every",
-                  "fid_samples", "fid_real", "fid_curve", "restored_best_weights")
+                  "fid_samples", "fid_real", "fid_curve", "validation_images",
+                  "val_nll_curve", "restored_best_weights")
 
 
 def published_command(command):
@@ -412,6 +429,14 @@ def card_rows(entry, previous_fid=None):
         rows[f"FID curve ({training['fid_samples']:,} samples)"] = (
             ", ".join(f"{point['fid']:.1f}" for point in curve)
             + f" (epochs {shown}; best: epoch {training['best_epoch']}{restored})")
+    nll_curve = training.get("val_nll_curve")
+    if nll_curve:  # autoregressive recipes: NLL of held-out training images every epoch
+        best = training["best_epoch"]
+        restored = (", whose weights were restored" if training.get("restored_best_weights")
+                    else "")
+        rows[f"validation NLL ({training['validation_images']:,} held-out training images)"] = (
+            f"{nll_curve[0]:.2f} nats after epoch 1, {nll_curve[best - 1]:.2f} at epoch {best} "
+            f"(best{restored}), {nll_curve[-1]:.2f} at epoch {len(nll_curve)}")
     if entry.get("provenance"):
         rows["provenance"] = entry["provenance"]
     generator, model = files.get("generator"), files["model"]
@@ -424,10 +449,18 @@ def card_rows(entry, previous_fid=None):
     rows["full model"] = (f"`{model['file']}`, {model['size'] / 1e6:.1f} MB, "
                           f"{'packaged' if model['packaged'] else 'not packaged (origin only)'}"
                           f"; sha256 `{model['sha256']}`")
-    fid = f"**{metrics['fid']:.2f}**"
-    if previous_fid is not None:
-        fid += f" (the checkpoint shipped before it: {previous_fid:.2f})"
-    rows["FID"] = fid
+    if "fid" in metrics:
+        fid = f"**{metrics['fid']:.2f}**"
+        if previous_fid is not None:
+            fid += f" (the checkpoint shipped before it: {previous_fid:.2f})"
+        rows["FID"] = fid
+    if "num_test" in metrics:  # an autoregressive model: scored by its likelihood
+        rows["test NLL"] = (
+            f"**{metrics['test_nll_nats']:.2f} nats** per image, "
+            f"{metrics['test_bits_per_dim']:.4f} bits/dim, on the {metrics['num_test']:,} "
+            f"images of {metrics['real']} (binarised: {metrics['binarised']})")
+        rows["sampling"] = (f"{metrics['samples_per_second']:.2f} samples/s (compiled loop, "
+                            "float32, on the project's 2-core CPU)")
     if "kid" in metrics:
         rows["KID"] = f"{metrics['kid']:.3f} ± {metrics['kid_std']:.3f}"
     if "is" in metrics:
