@@ -328,27 +328,32 @@ def _inline(value):
                     f"values; got {type(value).__name__}: {value!r}.")
 
 
-def _literal(value, column, width, constants):
-    """`value` as Python source starting at `column`, wrapped to `width` columns."""
+def _literal(value, column, width, constants, tail=0):
+    """`value` as Python source starting at `column`, wrapped to `width` columns; `tail`
+    characters (closing brackets, a comma) follow it on its last line."""
     for name, constant in constants.items():
         if isinstance(value, str) and value == constant:
             return name
     text = _inline(value)
-    if column + len(text) <= width:
+    if column + len(text) + tail <= width:
         return text
     pad = " " * (column + 1)
     if isinstance(value, dict):
         items = [f"{_inline(key)}: " for key in value]
+        last = len(items) - 1
         return "{" + f",\n{pad}".join(
-            head + _literal(item, column + 1 + len(head), width, constants)
-            for head, item in zip(items, value.values())) + "}"
+            head + _literal(item, column + 1 + len(head), width, constants,
+                            tail + 1 if i == last else 1)
+            for i, (head, item) in enumerate(zip(items, value.values()))) + "}"
     if isinstance(value, (list, tuple)):
         if any(column + 1 + len(_inline(item)) + 1 > width for item in value):
-            parts = [_literal(item, column + 1, width, constants) for item in value]
+            last = len(value) - 1
+            parts = [_literal(item, column + 1, width, constants,
+                              tail + 1 if i == last else 1) for i, item in enumerate(value)]
             return "[" + f",\n{pad}".join(parts) + "]"
         lines, line = [], ""  # items packed greedily, as many per line as fit
         for item in map(_inline, value):
-            if line and column + 1 + len(line) + len(item) + 4 > width:  # ", " and "],"
+            if line and column + 1 + len(line) + len(item) + 3 + tail > width:  # ", " "]"
                 lines.append(line + ",")
                 line = item
             else:
@@ -357,7 +362,7 @@ def _literal(value, column, width, constants):
     if isinstance(value, str) and " " in value:  # implicit concatenation of wrapped pieces
         pieces, piece = [], ""
         for word in value.split(" "):
-            if piece and column + 1 + len(piece) + len(word) + 4 > width:
+            if piece and column + 1 + len(piece) + len(word) + 3 + tail > width:  # ' ")'
                 pieces.append(piece + " ")
                 piece = word
             else:
@@ -386,7 +391,7 @@ def format_entry(name, entry, indent=4, width=96, constants=None):
     lines = [" " * indent + f"{json.dumps(name)}: {{"]
     for key, value in entry.items():
         head = " " * (indent + 4) + f"{json.dumps(key)}: "
-        lines.append(head + _literal(value, len(head), width, constants) + ",")
+        lines.append(head + _literal(value, len(head), width, constants, tail=1) + ",")
     lines.append(" " * indent + "},")
     return "\n".join(lines) + "\n"
 
