@@ -39,7 +39,8 @@ from keras_gan_zoo.applications import publish
 FLAGS = flags.FLAGS
 
 
-def define_flags(dataset, epochs, batch_size, learning_rate, binarize, output):
+def define_flags(dataset, epochs, batch_size, learning_rate, binarize, output,
+                 validation_images=0, patience=0, max_train_minutes=None):
     flags.DEFINE_string("dataset", dataset, "Dataset name (keras_gan_zoo.datasets).")
     flags.DEFINE_integer("epochs", epochs, "Training epochs.")
     flags.DEFINE_integer("batch_size", batch_size, "Images per batch.")
@@ -55,13 +56,13 @@ def define_flags(dataset, epochs, batch_size, learning_rate, binarize, output):
     flags.DEFINE_integer("limit", None, "Use only the first N training images.")
     flags.DEFINE_integer("test_limit", None, "Use only the first N test images.")
     flags.DEFINE_integer("num_samples", 64, "Images in the sample grid (and speed test).")
-    flags.DEFINE_float("max_train_minutes", None,
+    flags.DEFINE_float("max_train_minutes", max_train_minutes,
                        "Stop after the epoch that would overrun this budget (None or 0: all "
                        "epochs; kgz.callbacks.TimeBudget).")
-    flags.DEFINE_integer("validation_images", 0,
+    flags.DEFINE_integer("validation_images", validation_images,
                          "Hold out the last N training images and report their NLL "
                          "(val_nll) after every epoch (0: train on all).")
-    flags.DEFINE_integer("patience", 0,
+    flags.DEFINE_integer("patience", patience,
                          "With --validation_images: stop after P epochs without a lower "
                          "val_nll and restore the best epoch's weights (0: off).")
 

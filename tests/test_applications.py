@@ -534,6 +534,13 @@ def test_cli_sample_export_and_list_take_pretrained_names(tmp_path, capsys):
     fid = kgz.applications.info("dcgan_fashion_mnist")["metrics"]["fid"]
     assert "pretrained" in out and "dcgan_fashion_mnist" in out and f"FID {fid:.2f}" in out
     assert "gan_mnist " not in out
+    assert cli.main(["list", "pixelcnn*"]) == 0  # scored by its likelihood, not FID
+    nll = kgz.applications.info("pixelcnn_mnist")["metrics"]["test_nll_nats"]
+    assert f"NLL {nll:.2f} nats" in capsys.readouterr().out
+
+    grid = tmp_path / "pixelcnn.png"
+    assert cli.main(["sample", "pixelcnn_mnist", "--out", str(grid), "--num", "4"]) == 0
+    assert Image.open(grid).size == (2 * 28 + 3 * 2, 2 * 28 + 3 * 2)
 
 
 def test_cli_errors_for_pretrained_names(registered, tmp_path, capsys):
@@ -634,14 +641,18 @@ def test_autoregressive_recipe_publishes_a_generator_file_scored_by_its_likeliho
     run (no FID sample count applies) and the entry loads through kgz.applications."""
     out = tmp_path / "run"
     command = [sys.executable, os.path.join(REPO, "applications", "pixelcnn_mnist.py"),
-               "--limit", "64", "--test_limit", "20", "--epochs", "1", "--num_samples", "4",
+               "--limit", "80", "--validation_images", "16", "--patience", "1",
+               "--test_limit", "20", "--epochs", "2", "--num_samples", "4",
                "--filters", "8", "--num_layers", "2", "--output_filters", "8",
                "--precision", "fp32", "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["steps"] == 2 and metrics["train_examples"] == 64
+    assert metrics["steps"] == 4 and metrics["train_examples"] == 64  # 80 - 16 held out
+    stopping = metrics["stopping"]
+    assert stopping["validation_images"] == 16 and len(stopping["val_nll_curve"]) == 2
+    assert stopping["best_epoch"] == 1 + int(np.argmin(stopping["val_nll_curve"]))
     evaluation = metrics["evaluation"]
     assert evaluation["num_test"] == 20 and evaluation["real"] == "mnist/test"
     # the shipped file scores within float16 rounding of the float32 checkpoint
