@@ -223,14 +223,5 @@ def run(name, model_name, **model_kwargs):
                                  json.dumps(metrics, indent=2).encode())
     print(json.dumps(metrics, indent=2))
     print(f"samples: {grid}\ncompletion: {completion}")
-    entry = publish.registry_entry(metrics)
-    print(f"registry entry (keras_gan_zoo/applications/registry.py; description, "
-          f"provenance and card to add):\n{publish.format_entry(name, entry)}")
-    print("model card rows (docs/models/<model>.md, \"Pretrained\" table):")
-    for key, value in publish.card_rows(entry).items():
-        print(f"| {key} | {value} |")
-    print(f"to apply this run to the repo: python applications/publish_run.py "
-          f"--run {shlex.quote(out)} --name {name} --description ... --provenance ...")
-    for record in metrics["files"].values():
-        print(f"sha256 {record['sha256']}  {record['file']} ({record['size']} bytes)")
+    publish.print_report(name, metrics, out)
     return metrics

@@ -555,6 +555,18 @@ def test_cli_errors_for_pretrained_names(registered, tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------- recipes
+def _repo_for_publish_run(tmp_path, card):
+    """A copy of what publish_run writes to: the registry, an empty weights folder and
+    images folder, and the model card `card`."""
+    repo = tmp_path / "repo"
+    for part in ("keras_gan_zoo/applications/registry.py", card):
+        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
+        shutil.copyfile(os.path.join(REPO, part), repo / part)
+    os.makedirs(repo / "keras_gan_zoo/applications/weights")
+    os.makedirs(repo / "docs/images")
+    return repo
+
+
 def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
         tmp_path, monkeypatch):
     """The ACGAN recipe (conditional: labelled batches, measurements hook) with tiny
@@ -594,12 +606,7 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
     assert grid.shape[:2] == (10 * 28 + 11 * 2, 10 * 28 + 11 * 2)  # 10 classes x 10
 
     # publish_run into a copy of the repo's registry, weights folder, images and card.
-    repo = tmp_path / "repo"
-    for part in ("keras_gan_zoo/applications/registry.py", "docs/models/acgan.md"):
-        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
-        shutil.copyfile(os.path.join(REPO, part), repo / part)
-    os.makedirs(repo / "keras_gan_zoo/applications/weights")
-    os.makedirs(repo / "docs/images")
+    repo = _repo_for_publish_run(tmp_path, "docs/models/acgan.md")
     publish_command = [sys.executable, os.path.join(REPO, "applications", "publish_run.py"),
                        "--run", str(out), "--repo", str(repo), "--name", "recipe_test",
                        "--card", "docs/models/acgan.md", "--description", "a test run",
@@ -662,12 +669,7 @@ def test_autoregressive_recipe_publishes_a_generator_file_scored_by_its_likeliho
     assert download.sha256_file(out / files["generator"]["file"]) == files["generator"]["sha256"]
     assert (out / "grid.png").read_bytes() == (out / "samples.png").read_bytes()
 
-    repo = tmp_path / "repo"
-    for part in ("keras_gan_zoo/applications/registry.py", "docs/models/pixelcnn.md"):
-        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
-        shutil.copyfile(os.path.join(REPO, part), repo / part)
-    os.makedirs(repo / "keras_gan_zoo/applications/weights")
-    os.makedirs(repo / "docs/images")
+    repo = _repo_for_publish_run(tmp_path, "docs/models/pixelcnn.md")
     published = subprocess.run(
         [sys.executable, os.path.join(REPO, "applications", "publish_run.py"), "--run",
          str(out), "--repo", str(repo), "--name", "pixelcnn_test", "--card",

@@ -27,8 +27,8 @@ from keras_gan_zoo.utils.files import atomic_output, sha256_file
 
 __all__ = ["MEASURED_METRICS", "card_rows", "file_record", "format_entry",
            "half_precision_weights", "latent_density", "load_generator_weights",
-           "machine_description", "measure", "published_command", "registry_entry",
-           "sampling_network", "save_generator_weights"]
+           "machine_description", "measure", "print_report", "published_command",
+           "registry_entry", "sampling_network", "save_generator_weights"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -313,6 +313,32 @@ def registry_entry(run, description=None, provenance=None, card=None, measuremen
              "provenance": provenance,
              "card": card}
     return {key: value for key, value in entry.items() if value is not None}
+
+
+def print_report(name, run, out):
+    """Prints what publishing a finished recipe run takes: its registry entry as
+    ``registry.py`` source, the card's Pretrained rows and the ``publish_run.py``
+    command (for a run with a final evaluation), then the sha256 of every file.
+
+    Args:
+        name: the checkpoint's registry name.
+        run: the run's metrics.json dict.
+        out: the run's output directory.
+    """
+    import shlex
+
+    if run.get("evaluation"):
+        entry = registry_entry(run)
+        print(f"registry entry (keras_gan_zoo/applications/registry.py; description, "
+              f"provenance and card to add):\n{format_entry(name, entry)}")
+        print("model card rows (docs/models/<model>.md, \"Pretrained\" table):")
+        for key, value in card_rows(entry).items():
+            print(f"| {key} | {value} |")
+        print(f"to apply this run to the repo: python applications/publish_run.py "
+              f"--run {shlex.quote(os.fspath(out))} --name {name} --description ... "
+              "--provenance ...")
+    for record in run["files"].values():
+        print(f"sha256 {record['sha256']}  {record['file']} ({record['size']} bytes)")
 
 
 def _inline(value):
