@@ -132,8 +132,8 @@ def main(_):
             f"generated images; registry numbers use at least {FLAGS.min_eval_samples:,} "
             "(rerun the recipe with --eval_samples 10000).")
     if "generator" not in run["files"]:
-        raise ValueError(f"{FLAGS.run}: no generator file; only runs of recipe.run with a "
-                         "generator network are published by this script.")
+        raise ValueError(f"{FLAGS.run}: no generator file; only recipe runs that wrote one "
+                         "(recipe.run, autoregressive_recipe.run) are published by this script.")
     registry_path = os.path.join(FLAGS.repo, REGISTRY)
     with open(registry_path) as f:
         source = f.read()
