@@ -14,7 +14,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gan_zoo.models.dcgan import dcgan_discriminator, dcgan_generator  # noqa: E402
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator, dcgan_generator  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
 LATENT_DIM = 100

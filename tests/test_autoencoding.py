@@ -9,9 +9,9 @@ from PIL import Image
 
 import keras_gan_zoo as kgz
 from keras_gan_zoo import cli
-from keras_gan_zoo.models import vae_gan
-from keras_gan_zoo.models.autoencoder import fit_gaussian_mixture
-from keras_gan_zoo.models.vae import discretized_logistic_log_prob, kl_divergence
+from keras_gan_zoo.models.autoencoding import vae_gan
+from keras_gan_zoo.models.autoencoding.autoencoder import fit_gaussian_mixture
+from keras_gan_zoo.models.autoencoding.vae import discretized_logistic_log_prob, kl_divergence
 
 
 def images_for(model, n=16, seed=0):

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from keras_gan_zoo.models import lapgan as L
+from keras_gan_zoo.models.adversarial import lapgan as L
 
 
 def tiny(**overrides):

@@ -18,7 +18,7 @@ import keras_gan_zoo as kgz
 from keras_gan_zoo import datasets
 from keras_gan_zoo.cli import main as cli_main
 from keras_gan_zoo.datasets import speech
-from keras_gan_zoo.models.wavenet import mu_law_decode, mu_law_encode
+from keras_gan_zoo.models.sequence.wavenet import mu_law_decode, mu_law_encode
 
 
 def wavenet(**overrides):

@@ -87,7 +87,7 @@ _DENSITY_ARRAYS = ("log_weights", "means", "cholesky", "fitted")
 def latent_density(model):
     """The fitted code density `generate` samples (an autoencoder's
     ``LatentGaussianMixture``), or None for a model whose prior is fixed (N(0, I))."""
-    from keras_gan_zoo.models.autoencoder import LatentGaussianMixture
+    from keras_gan_zoo.models.autoencoding.autoencoder import LatentGaussianMixture
 
     density = getattr(model, "density", None)
     return density if isinstance(density, LatentGaussianMixture) else None

@@ -1,6 +1,7 @@
 """Layers shared by two or more models of the zoo."""
 
 from keras_gan_zoo.layers.masked_conv import MaskedConv2D
+from keras_gan_zoo.layers.maxout import Maxout
 from keras_gan_zoo.layers.minibatch_discrimination import MinibatchDiscrimination
 
-__all__ = ["MaskedConv2D", "MinibatchDiscrimination"]
+__all__ = ["MaskedConv2D", "Maxout", "MinibatchDiscrimination"]

@@ -20,7 +20,7 @@ horizontal stack through ReLU + 1x1 masked layers, as in PixelCNN.
 import keras
 
 from keras_gan_zoo.layers.masked_conv import MaskedConv2D, ShiftDown
-from keras_gan_zoo.models.autoregressive import AutoregressiveModel
+from keras_gan_zoo.models.autoregressive.base import AutoregressiveModel
 from keras_gan_zoo.registry import register_model
 
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.models.sequence import SequenceModel
+from keras_gan_zoo.models.sequence.base import SequenceModel
 from keras_gan_zoo.registry import register_model
 
 

@@ -28,30 +28,10 @@ import tensorflow as tf
 
 from keras_gan_zoo import latent as latent_tools
 from keras_gan_zoo.models.base import GenerativeModel, replica_id
+from keras_gan_zoo.models.blocks import square_image_stages
 
 
 # ---------------------------------------------------------------- networks
-def image_stages(image_shape, model_name):
-    """(stride-2 stages, base side) of a square image whose side halves to >= 4."""
-    if (not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3
-            or not all(isinstance(d, (int, np.integer)) and d > 0 for d in image_shape)):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) positive ints; got {image_shape!r}."
-        )
-    height, width, _ = image_shape
-    if height != width:
-        raise ValueError(f"{model_name} needs square images; got {height}x{width}.")
-    side, stages = int(height), 0
-    while side % 2 == 0 and side // 2 >= 4:
-        side, stages = side // 2, stages + 1
-    if stages < 1:
-        raise ValueError(
-            f"{model_name} needs an image side that halves at least once to >= 4 "
-            f"(e.g. 16, 28, 32, 64); got {height}."
-        )
-    return stages, side
-
-
 def _norm(batch_norm, name):
     if not batch_norm:
         return lambda x: x
@@ -73,7 +53,7 @@ def conv_encoder(image_shape, heads, base_filters=32, kernel_size=4, hidden=None
         batch_norm: synchronized batch norm after every convolution but the first.
         activation: `"leaky_relu"` (slope 0.2) or `"relu"`.
     """
-    stages, _ = image_stages(image_shape, name)
+    stages, _, _ = square_image_stages(image_shape, name)
     act = (lambda: keras.layers.LeakyReLU(0.2)) if activation == "leaky_relu" else keras.layers.ReLU
     images = keras.Input(tuple(image_shape), name="images")
     x = images
@@ -100,7 +80,7 @@ def conv_decoder(latent_dim, image_shape, out_channels, base_filters=32, kernel_
     the last maps to `out_channels` (image channels times the parameters per pixel of
     the decoder's distribution), followed by `activation` (e.g. `"tanh"`) in float32.
     """
-    stages, base = image_stages(image_shape, name)
+    stages, base, _ = square_image_stages(image_shape, name)
     width = base_filters * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="z")
     x = keras.layers.Dense(base * base * width, use_bias=not batch_norm, name="project")(z)

@@ -49,19 +49,14 @@ import math
 import keras
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.acgan import acgan_generator
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.dcgan import _check_image_shape as _check_dcgan_shape
-from keras_gan_zoo.models.dcgan import dcgan_discriminator
-from keras_gan_zoo.models.gan import _dense, _maxout
+from keras_gan_zoo.models.adversarial.acgan import acgan_generator
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator
+from keras_gan_zoo.models.blocks import (one_hot, reference_dense, reference_maxout,
+                                         square_image_stages)
 from keras_gan_zoo.registry import register_model
 
 ARCHITECTURES = ("conv", "mlp")
-
-
-def _one_hot(num_classes):
-    return keras.layers.Lambda(lambda y: keras.ops.one_hot(y, num_classes),
-                               output_shape=(num_classes,), name="one_hot")
 
 
 def cgan_generator(latent_dim, num_classes, image_shape, z_units=200, label_units=1000,
@@ -69,11 +64,11 @@ def cgan_generator(latent_dim, num_classes, image_shape, z_units=200, label_unit
     """The paper's G(z, y): ReLU projections of z and one-hot y, joined, then the image."""
     z = keras.Input((latent_dim,), name="z")
     labels = keras.Input((), dtype="int32", name="labels")
-    h_z = _dense(z_units, 0.05, "z_proj", "relu")(z)
-    h_y = _dense(label_units, 0.05, "label_proj", "relu")(_one_hot(num_classes)(labels))
+    h_z = reference_dense(z_units, 0.05, "z_proj", "relu")(z)
+    h_y = reference_dense(label_units, 0.05, "label_proj", "relu")(one_hot(num_classes)(labels))
     x = keras.layers.Concatenate()([h_z, h_y])
-    x = _dense(hidden_units, 0.05, "joint", "relu")(x)
-    x = _dense(math.prod(image_shape), 0.05, "to_pixels")(x)
+    x = reference_dense(hidden_units, 0.05, "joint", "relu")(x)
+    x = reference_dense(math.prod(image_shape), 0.05, "to_pixels")(x)
     x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     images = keras.layers.Reshape(image_shape, dtype="float32")(x)
     return keras.Model([z, labels], images, name="generator")
@@ -84,15 +79,15 @@ def cgan_discriminator(image_shape, num_classes, image_units=240, label_units=50
     """The paper's D(x, y): maxout projections of x and one-hot y, joined by a maxout layer."""
     images = keras.Input(image_shape, name="images")
     labels = keras.Input((), dtype="int32", name="labels")
-    h_x = _maxout(image_units, pieces, "image_maxout")(keras.layers.Flatten()(images))
-    h_y = _maxout(label_units, pieces, "label_maxout")(_one_hot(num_classes)(labels))
+    h_x = reference_maxout(image_units, pieces, "image_maxout")(keras.layers.Flatten()(images))
+    h_y = reference_maxout(label_units, pieces, "label_maxout")(one_hot(num_classes)(labels))
     x = keras.layers.Concatenate()([h_x, h_y])
     if dropout:
         x = keras.layers.Dropout(dropout)(x)
-    x = _maxout(joint_units, joint_pieces, "joint_maxout")(x)
+    x = reference_maxout(joint_units, joint_pieces, "joint_maxout")(x)
     if dropout:
         x = keras.layers.Dropout(dropout)(x)
-    logits = _dense(1, 0.005, "logit", dtype="float32")(x)
+    logits = reference_dense(1, 0.005, "logit", dtype="float32")(x)
     return keras.Model([images, labels], logits, name="discriminator")
 
 
@@ -150,7 +145,7 @@ class CGAN(AdversarialModel):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"num_classes must be an int >= 2; got {num_classes!r}.")
         if architecture == "conv":
-            _check_dcgan_shape(image_shape)
+            square_image_stages(image_shape, "DCGAN")
             generator = acgan_generator(latent_dim, num_classes, image_shape, base_filters)
             discriminator = cgan_conv_discriminator(image_shape, num_classes, base_filters)
         else:

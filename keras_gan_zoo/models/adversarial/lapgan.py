@@ -53,8 +53,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models import adversarial
-from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.models.base import num_replicas
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.registry import register_model
 
 #: the paper stops halving when the coarse image is at most this many pixels across.
@@ -225,7 +225,7 @@ class GlobalBatchNormalization(keras.layers.BatchNormalization):
         count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), self._reduction_axes)),
                         tf.float64)
         total, squares = batch_sum(x), batch_sum(tf.square(x))
-        if adversarial._num_replicas() > 1:
+        if num_replicas() > 1:
             context = tf.distribute.get_replica_context()
             total, squares, count = context.all_reduce(tf.distribute.ReduceOp.SUM,
                                                        [total, squares, count])

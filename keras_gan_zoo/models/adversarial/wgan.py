@@ -27,8 +27,8 @@ import numbers
 import keras
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.registry import register_model
 
 

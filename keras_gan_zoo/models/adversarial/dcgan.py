@@ -20,64 +20,10 @@ import keras
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.layers import MinibatchDiscrimination
-from keras_gan_zoo.models.adversarial import AdversarialModel
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.blocks import (MINIBATCH_KERNEL_DIM, check_minibatch_discrimination,
+                                         dcgan_batch_norm, dcgan_init, square_image_stages)
 from keras_gan_zoo.registry import register_model
-
-
-MINIBATCH_KERNEL_DIM = 5  # C of minibatch discrimination, as in the authors' code
-
-
-def _check_minibatch_discrimination(value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(
-            "minibatch_discrimination must be an int >= 0 (number of kernels, 0 = off); "
-            f"got {value!r}."
-        )
-    return value
-
-
-def _stages(side):
-    """Number of stride-2 stages and the base side for an image side length."""
-    stages = 0
-    while side % 2 == 0 and side // 2 >= 4:
-        side //= 2
-        stages += 1
-    return stages, side
-
-
-def _check_image_shape(image_shape):
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 3
-        or not all(isinstance(d, int) and d > 0 for d in image_shape)
-    ):
-        raise ValueError(
-            f"image_shape must be (height, width, channels) positive ints; got {image_shape!r}."
-        )
-    height, width, channels = image_shape
-    if height != width:
-        raise ValueError(f"DCGAN needs square images; got {height}x{width}.")
-    stages, base = _stages(height)
-    if stages < 1:
-        raise ValueError(
-            f"DCGAN needs an image side that halves at least once to >= 4 "
-            f"(e.g. 16, 28, 32, 64); got {height}."
-        )
-    return stages, base, channels
-
-
-def _init():
-    return keras.initializers.RandomNormal(0.0, 0.02)
-
-
-def _batch_norm(name):
-    return keras.layers.BatchNormalization(
-        momentum=0.9,
-        epsilon=1e-5,
-        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
-        synchronized=True,
-        name=name,
-    )
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64):
@@ -89,22 +35,22 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
         base_filters: channels of the last hidden stage (ngf); doubles per stage
             towards the input, as in the paper (1024 at 4x4 for 64x64, ngf=128).
     """
-    stages, base, channels = _check_image_shape(image_shape)
+    stages, base, channels = square_image_stages(image_shape, "DCGAN")
     width = base_filters * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = keras.layers.Dense(base * base * width, use_bias=False, kernel_initializer=_init(),
+    x = keras.layers.Dense(base * base * width, use_bias=False, kernel_initializer=dcgan_init(),
                            name="project")(z)
     x = keras.layers.Reshape((base, base, width))(x)
-    x = _batch_norm("project_bn")(x)  # per channel, as after the paper's 1x1 -> 4x4 deconv
+    x = dcgan_batch_norm("project_bn")(x)  # per channel, as after the paper's 1x1 -> 4x4 deconv
     x = keras.layers.ReLU()(x)
     for stage in range(1, stages):
         width //= 2
         x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
-                                         kernel_initializer=_init(), name=f"up{stage}")(x)
-        x = _batch_norm(f"up{stage}_bn")(x)
+                                         kernel_initializer=dcgan_init(), name=f"up{stage}")(x)
+        x = dcgan_batch_norm(f"up{stage}_bn")(x)
         x = keras.layers.ReLU()(x)
     x = keras.layers.Conv2DTranspose(channels, 4, 2, padding="same",
-                                     kernel_initializer=_init(), name="to_image")(x)
+                                     kernel_initializer=dcgan_init(), name="to_image")(x)
     images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     return keras.Model(z, images, name="generator")
 
@@ -131,16 +77,16 @@ def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
             f"normalization must be one of {_NORMALIZATIONS}; "
             f"got {normalization!r}."
         )
-    stages, _, _ = _check_image_shape(image_shape)
+    stages, _, _ = square_image_stages(image_shape, "DCGAN")
     images = keras.Input(tuple(image_shape), name="images")
     x = images
     width = base_filters
     for stage in range(stages):
         x = keras.layers.Conv2D(width, 4, 2, padding="same",
                                 use_bias=stage == 0 or normalization == "none",
-                                kernel_initializer=_init(), name=f"down{stage}")(x)
+                                kernel_initializer=dcgan_init(), name=f"down{stage}")(x)
         if stage > 0 and normalization == "batch":
-            x = _batch_norm(f"down{stage}_bn")(x)
+            x = dcgan_batch_norm(f"down{stage}_bn")(x)
         elif stage > 0 and normalization == "layer":
             x = keras.layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5,
                                                 name=f"down{stage}_ln")(x)
@@ -150,7 +96,7 @@ def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
     if minibatch_discrimination:
         x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,
                                     name="minibatch_discrimination")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=_init(), dtype="float32",
+    logits = keras.layers.Dense(1, kernel_initializer=dcgan_init(), dtype="float32",
                                 name="logit")(x)
     return keras.Model(images, logits, name="discriminator")
 
@@ -188,7 +134,7 @@ class DCGAN(AdversarialModel):
     def __init__(self, latent_dim=100, image_shape=(64, 64, 3), base_filters=64,
                  minibatch_discrimination=0, **kwargs):
         image_shape = tuple(image_shape)
-        minibatch_discrimination = _check_minibatch_discrimination(minibatch_discrimination)
+        minibatch_discrimination = check_minibatch_discrimination(minibatch_discrimination)
         super().__init__(
             generator=dcgan_generator(latent_dim, image_shape, base_filters),
             discriminator=dcgan_discriminator(

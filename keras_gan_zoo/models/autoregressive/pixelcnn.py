@@ -14,7 +14,7 @@ removes (van den Oord et al. 2016b, figure 1); `gated_pixelcnn` fixes it.
 import keras
 
 from keras_gan_zoo.layers.masked_conv import MaskedConv2D
-from keras_gan_zoo.models.autoregressive import AutoregressiveModel
+from keras_gan_zoo.models.autoregressive.base import AutoregressiveModel
 from keras_gan_zoo.registry import register_model
 
 

@@ -43,15 +43,15 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.autoencoding import (
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.autoencoding.base import (
     AutoencoderMethods,
     conv_decoder,
     conv_encoder,
-    image_stages,
 )
 from keras_gan_zoo.models.base import GenerativeModel, all_finite, apply_if, global_batch_mean
-from keras_gan_zoo.models.vae import kl_divergence
+from keras_gan_zoo.models.autoencoding.vae import kl_divergence
+from keras_gan_zoo.models.blocks import square_image_stages
 from keras_gan_zoo.registry import register_model
 
 
@@ -59,7 +59,7 @@ def vaegan_discriminator(image_shape, base_filters=32, hidden_units=512):
     """Larsen's discriminator: 5x5 conv (ReLU), stride-2 5x5 convs with batch norm,
     a dense layer, one logit. Returns `[logits, features]`, the features being the
     last convolution's output (Dis_l, before its batch norm), float32."""
-    stages, _ = image_stages(image_shape, "VAEGAN")
+    stages, _, _ = square_image_stages(image_shape, "VAEGAN")
     images = keras.Input(tuple(image_shape), name="images")
     x = keras.layers.ReLU()(keras.layers.Conv2D(base_filters, 5, padding="same",
                                                 name="conv0")(images))

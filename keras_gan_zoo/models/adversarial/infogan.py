@@ -49,8 +49,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.dcgan import _batch_norm
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.blocks import dcgan_batch_norm
 from keras_gan_zoo.registry import register_model
 
 CODE_KINDS = ("categorical", "continuous")
@@ -81,14 +81,14 @@ def infogan_generator(latent_dim, image_shape, base_filters=64, hidden_units=102
     height, width, channels = _check_image_shape(image_shape)
     z = keras.Input((latent_dim,), name="z")
     x = keras.layers.Dense(hidden_units, use_bias=False, name="fc")(z)
-    x = keras.layers.ReLU()(_batch_norm("fc_bn")(x))
+    x = keras.layers.ReLU()(dcgan_batch_norm("fc_bn")(x))
     x = keras.layers.Dense((height // 4) * (width // 4) * 2 * base_filters, use_bias=False,
                            name="project")(x)
-    x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
+    x = keras.layers.ReLU()(dcgan_batch_norm("project_bn")(x))
     x = keras.layers.Reshape((height // 4, width // 4, 2 * base_filters))(x)
     x = keras.layers.Conv2DTranspose(base_filters, 4, 2, padding="same", use_bias=False,
                                      name="up1")(x)
-    x = keras.layers.ReLU()(_batch_norm("up1_bn")(x))
+    x = keras.layers.ReLU()(dcgan_batch_norm("up1_bn")(x))
     x = keras.layers.Conv2DTranspose(channels, 4, 2, padding="same", name="to_image")(x)
     images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     return keras.Model(z, images, name="generator")
@@ -111,13 +111,13 @@ def infogan_discriminator(image_shape, categorical_codes=(10,), continuous_codes
     x = keras.layers.LeakyReLU(0.1)(x)
     x = keras.layers.Conv2D(2 * base_filters, 4, 2, padding="same", use_bias=False,
                             name="down1")(x)
-    x = keras.layers.LeakyReLU(0.1)(_batch_norm("down1_bn")(x))
+    x = keras.layers.LeakyReLU(0.1)(dcgan_batch_norm("down1_bn")(x))
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(hidden_units, use_bias=False, name="fc")(x)
-    trunk = keras.layers.LeakyReLU(0.1)(_batch_norm("fc_bn")(x))
+    trunk = keras.layers.LeakyReLU(0.1)(dcgan_batch_norm("fc_bn")(x))
     outputs = {"logit": keras.layers.Dense(1, dtype="float32", name="logit")(trunk)}
     q = keras.layers.Dense(q_units, use_bias=False, name="q_fc")(trunk)
-    q = keras.layers.LeakyReLU(0.1)(_batch_norm("q_fc_bn")(q))
+    q = keras.layers.LeakyReLU(0.1)(dcgan_batch_norm("q_fc_bn")(q))
     if categorical_codes:
         outputs["q_categorical"] = keras.layers.Dense(
             sum(categorical_codes), dtype="float32", name="q_categorical")(q)

@@ -36,8 +36,9 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.adversarial import AdversarialModel, _num_replicas, _replica_id
-from keras_gan_zoo.models.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.base import num_replicas, replica_id
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.registry import register_model
 
 # Folded into the seed of the interpolation weights, so they never share a stream
@@ -132,9 +133,9 @@ class WGANGP(AdversarialModel):
         )
         batch_size = tf.cast(batch_size, "int32")
         alpha = tf.random.stateless_uniform(
-            tf.reshape(batch_size * _num_replicas(), [1]), seed, dtype="float32"
+            tf.reshape(batch_size * num_replicas(), [1]), seed, dtype="float32"
         )
-        start = tf.cast(_replica_id(), "int32") * batch_size
+        start = tf.cast(replica_id(), "int32") * batch_size
         return tf.slice(alpha, tf.reshape(start, [1]), tf.reshape(batch_size, [1]))
 
     def penalty_loss_scale(self, batch_size):
@@ -152,7 +153,7 @@ class WGANGP(AdversarialModel):
         optimizer = self.discriminator_optimizer
         if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             return None
-        examples = tf.cast(batch_size * _num_replicas(), "float32")
+        examples = tf.cast(batch_size * num_replicas(), "float32")
         return tf.cast(optimizer.dynamic_scale, "float32") / examples
 
     def discriminator_penalties(self, real_images, fake_images):

@@ -31,14 +31,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.models.blocks import one_hot
 from keras_gan_zoo.registry import register_model
-
-
-def _one_hot(num_classes):
-    return keras.layers.Lambda(lambda y: keras.ops.one_hot(y, num_classes),
-                               output_shape=(num_classes,), name="one_hot")
 
 
 def acgan_generator(latent_dim, num_classes, image_shape, base_filters=64):
@@ -55,7 +51,7 @@ def acgan_generator(latent_dim, num_classes, image_shape, base_filters=64):
     """
     z = keras.Input((latent_dim,), name="z")
     labels = keras.Input((), dtype="int32", name="labels")
-    x = keras.layers.Concatenate(name="z_and_class")([z, _one_hot(num_classes)(labels)])
+    x = keras.layers.Concatenate(name="z_and_class")([z, one_hot(num_classes)(labels)])
     body = dcgan_generator(latent_dim + num_classes, tuple(image_shape), base_filters)
     body = keras.Model(body.input, body.output, name="dcgan_generator")
     return keras.Model([z, labels], body(x), name="generator")

@@ -26,84 +26,21 @@ import keras
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.layers import MinibatchDiscrimination
-from keras_gan_zoo.models.adversarial import AdversarialModel
-from keras_gan_zoo.models.dcgan import MINIBATCH_KERNEL_DIM, _check_minibatch_discrimination
+from keras_gan_zoo.models.blocks import (MINIBATCH_KERNEL_DIM, check_minibatch_discrimination,
+                                         reference_dense, reference_maxout)
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.registry import register_model
 
 GAN_LOSSES = ("nonsaturating", "minimax")
 GAN_OPTIMIZERS = ("adam", "paper_sgd")
 
 
-@keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class Maxout(keras.layers.Layer):
-    """Maxout unit (Goodfellow et al. 2013, arXiv:1302.4389): max over `pieces`
-    affine maps of the input.
-
-    Args:
-        units: output size.
-        pieces: affine pieces per unit.
-    """
-
-    def __init__(self, units, pieces, kernel_initializer="glorot_uniform",
-                 kernel_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.pieces = pieces
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.dense = keras.layers.Dense(units * pieces, kernel_initializer=self.kernel_initializer,
-                                        kernel_constraint=self.kernel_constraint,
-                                        dtype=self.dtype_policy)
-
-    def build(self, input_shape):
-        self.dense.build(input_shape)
-
-    def call(self, inputs):
-        x = self.dense(inputs)
-        x = keras.ops.reshape(x, (-1, self.units, self.pieces))
-        return keras.ops.max(x, axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.units)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "pieces": self.pieces,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
-        }
-
-
-MAX_COLUMN_NORM = 1.9365  # the reference configuration's max_col_norm
-
-
-def _dense(units, init_range, name, activation=None, dtype=None):
-    """Dense layer as in the reference code: U(-r, r) init, max-norm of each unit's weights."""
-    return keras.layers.Dense(
-        units,
-        activation=activation,
-        kernel_initializer=keras.initializers.RandomUniform(-init_range, init_range),
-        kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0),
-        name=name,
-        dtype=dtype,
-    )
-
-
-def _maxout(units, pieces, name):
-    """Discriminator maxout layer as in the reference code: U(-0.005, 0.005) init, max-norm."""
-    return Maxout(units, pieces, name=name,
-                  kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
-                  kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))
-
-
 def gan_generator(latent_dim, image_shape, hidden_units=1200):
     """Two ReLU layers of `hidden_units`, tanh output reshaped to `image_shape`."""
     z = keras.Input((latent_dim,), name="z")
-    x = _dense(hidden_units, 0.05, "hidden1", "relu")(z)
-    x = _dense(hidden_units, 0.05, "hidden2", "relu")(x)
-    x = _dense(math.prod(image_shape), 0.05, "to_pixels")(x)
+    x = reference_dense(hidden_units, 0.05, "hidden1", "relu")(z)
+    x = reference_dense(hidden_units, 0.05, "hidden2", "relu")(x)
+    x = reference_dense(math.prod(image_shape), 0.05, "to_pixels")(x)
     x = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
     images = keras.layers.Reshape(image_shape, dtype="float32")(x)
     return keras.Model(z, images, name="generator")
@@ -118,13 +55,13 @@ def gan_discriminator(image_shape, hidden_units=240, pieces=5, dropout=0.5,
     if input_dropout:
         x = keras.layers.Dropout(input_dropout)(x)
     for i in (1, 2):
-        x = _maxout(hidden_units, pieces, f"maxout{i}")(x)
+        x = reference_maxout(hidden_units, pieces, f"maxout{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     if minibatch_discrimination:
         x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,
                                     name="minibatch_discrimination")(x)
-    logits = _dense(1, 0.005, "logit", dtype="float32")(x)
+    logits = reference_dense(1, 0.005, "logit", dtype="float32")(x)
     return keras.Model(images, logits, name="discriminator")
 
 
@@ -183,7 +120,7 @@ class GAN(AdversarialModel):
             raise ValueError(f"optimizer must be one of {GAN_OPTIMIZERS}; got {optimizer!r}.")
         if loss not in GAN_LOSSES:
             raise ValueError(f"loss must be one of {GAN_LOSSES}; got {loss!r}.")
-        minibatch_discrimination = _check_minibatch_discrimination(minibatch_discrimination)
+        minibatch_discrimination = check_minibatch_discrimination(minibatch_discrimination)
         image_shape = tuple(image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels); got {image_shape}.")

@@ -36,7 +36,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo.layers.masked_conv import MaskedConv2D, shift_down
-from keras_gan_zoo.models.autoregressive import AutoregressiveModel
+from keras_gan_zoo.models.autoregressive.base import AutoregressiveModel
 from keras_gan_zoo.registry import register_model
 
 RNN_TYPES = ("row_lstm", "diagonal_bilstm")

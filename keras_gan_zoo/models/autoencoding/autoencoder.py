@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.models.autoencoding import AutoencodingModel, conv_decoder, conv_encoder
+from keras_gan_zoo.models.autoencoding.base import AutoencodingModel, conv_decoder, conv_encoder
 from keras_gan_zoo.registry import register_model
 
 GaussianMixture = collections.namedtuple(

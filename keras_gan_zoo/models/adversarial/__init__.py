@@ -1,0 +1,18 @@
+"""Adversarial family: `AdversarialModel` and the GANs built on it, one file each."""
+
+from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.adversarial.dcgan import DCGAN, dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.models.adversarial.gan import GAN, gan_discriminator, gan_generator
+from keras_gan_zoo.models.adversarial.acgan import ACGAN, acgan_discriminator, acgan_generator
+from keras_gan_zoo.models.adversarial.cgan import CGAN, cgan_discriminator, cgan_generator
+from keras_gan_zoo.models.adversarial.infogan import (InfoGAN, infogan_discriminator,
+                                                      infogan_generator)
+from keras_gan_zoo.models.adversarial.lsgan import LSGAN
+from keras_gan_zoo.models.adversarial.wgan import WGAN
+from keras_gan_zoo.models.adversarial.wgan_gp import WGANGP
+from keras_gan_zoo.models.adversarial.lapgan import LAPGAN
+
+__all__ = ["AdversarialModel", "DCGAN", "dcgan_discriminator", "dcgan_generator", "GAN",
+           "gan_discriminator", "gan_generator", "ACGAN", "acgan_discriminator",
+           "acgan_generator", "CGAN", "cgan_discriminator", "cgan_generator", "InfoGAN",
+           "infogan_discriminator", "infogan_generator", "LSGAN", "WGAN", "WGANGP", "LAPGAN"]

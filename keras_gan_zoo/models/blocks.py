@@ -1,0 +1,100 @@
+"""Network blocks that several models of the zoo build with.
+
+Model files import these instead of each other's private helpers, so an
+architecture file holds one architecture and these rules live once:
+
+- `square_image_stages`: the stride-2 stages of a square image whose side halves
+  to a small base (DCGAN, the autoencoders, VAE-GAN);
+- `dcgan_init` / `dcgan_batch_norm`: DCGAN's N(0, 0.02) weights and its batch norm
+  (synchronized across replicas, so N replicas normalize as one device);
+- `one_hot`: int labels to one-hot rows inside a functional network (ACGAN, CGAN);
+- `reference_dense` / `reference_maxout`: the pylearn2 layers of Goodfellow's GAN
+  and Mirza's CGAN (uniform init, max-norm of every unit's weights);
+- `check_minibatch_discrimination` and its kernel size (GAN, DCGAN).
+"""
+
+import keras
+import numpy as np
+
+from keras_gan_zoo.layers import Maxout
+
+MINIBATCH_KERNEL_DIM = 5  # C of minibatch discrimination, as in Salimans et al.'s code
+MAX_COLUMN_NORM = 1.9365  # the pylearn2 configurations' max_col_norm
+
+
+def square_image_stages(image_shape, model_name):
+    """`(stages, base side, channels)` of a square image whose side halves to >= 4.
+
+    Args:
+        image_shape: (side, side, channels) of positive ints.
+        model_name: named in the errors (`"DCGAN needs square images ..."`).
+
+    Example:
+        >>> square_image_stages((28, 28, 1), "DCGAN")   # 28 -> 14 -> 7
+        (2, 7, 1)
+    """
+    if (not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3
+            or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0
+                       for d in image_shape)):
+        raise ValueError(
+            f"image_shape must be (height, width, channels) positive ints; got {image_shape!r}."
+        )
+    height, width, channels = (int(d) for d in image_shape)
+    if height != width:
+        raise ValueError(f"{model_name} needs square images; got {height}x{width}.")
+    side, stages = height, 0
+    while side % 2 == 0 and side // 2 >= 4:
+        side, stages = side // 2, stages + 1
+    if stages < 1:
+        raise ValueError(
+            f"{model_name} needs an image side that halves at least once to >= 4 "
+            f"(e.g. 16, 28, 32, 64); got {height}."
+        )
+    return stages, side, channels
+
+
+def dcgan_init():
+    """DCGAN's weight initialization, N(0, 0.02)."""
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def dcgan_batch_norm(name):
+    """DCGAN's batch norm (momentum 0.9, eps 1e-5, gamma ~ N(1, 0.02)), synchronized
+    across replicas: ordinary batch norm on one device, global-batch statistics under
+    `tf.distribute`."""
+    return keras.layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+        synchronized=True, name=name)
+
+
+def one_hot(num_classes, name="one_hot"):
+    """A layer mapping int labels (B,) to float one-hot rows (B, num_classes)."""
+    return keras.layers.Lambda(lambda y: keras.ops.one_hot(y, num_classes),
+                               output_shape=(num_classes,), name=name)
+
+
+def reference_dense(units, init_range, name, activation=None, dtype=None):
+    """Dense layer as in the pylearn2 GAN code: U(-r, r) init, max-norm of each unit."""
+    return keras.layers.Dense(
+        units, activation=activation,
+        kernel_initializer=keras.initializers.RandomUniform(-init_range, init_range),
+        kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0),
+        name=name, dtype=dtype)
+
+
+def reference_maxout(units, pieces, name):
+    """Discriminator maxout layer of the pylearn2 code: U(-0.005, 0.005) init, max-norm."""
+    return Maxout(units, pieces, name=name,
+                  kernel_initializer=keras.initializers.RandomUniform(-0.005, 0.005),
+                  kernel_constraint=keras.constraints.MaxNorm(MAX_COLUMN_NORM, axis=0))
+
+
+def check_minibatch_discrimination(value):
+    """The number of minibatch-discrimination kernels: an int >= 0 (0 = off)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            "minibatch_discrimination must be an int >= 0 (number of kernels, 0 = off); "
+            f"got {value!r}."
+        )
+    return value
