@@ -12,8 +12,8 @@ what ships, the model built from that file:
   it): samples per second at the grid's batch size;
 - a sample grid (also `grid.png`, the card's picture) and a completion grid
   (originals / occluded / two completions of the bottom half) as PNGs, and
-  `metrics.json` with the sha256s of both files. It prints the registry entry and the
-  card rows (`publish.registry_entry`, `publish.card_rows`); `publish_run.py` applies
+  `metrics.json` with the sha256s of both files. It prints the registry record (JSON) and
+  the card rows (`publish.registry_entry`, `publish.card_rows`); `publish_run.py` applies
   a run to the repo.
 
 Binarised MNIST: every pixel is drawn once as Bernoulli(intensity) with a fixed seed

@@ -1,72 +1,54 @@
-"""Applies a finished recipe run to the repo: registry entry, packaged file, card, grid.
+"""Applies a finished recipe run to the repo: registry record, packaged file, card, grid.
 
     python applications/publish_run.py --run runs/cgan_mnist --name cgan_mnist \
         --description "..." --provenance "..."
 
 Reads `<run>/metrics.json` (written by `recipe.run`) and
 
-- replaces (or adds) the entry `--name` in keras_gan_zoo/applications/registry.py with
+- writes (or replaces) keras_gan_zoo/applications/weights/<name>.json with
   `publish.registry_entry` of the run: the files' sha256 and size, the metrics measured on
-  the generator file, the training record with the FID curve and what stopped training,
-  the recipe command; description / provenance / card default to the old entry's;
+  the generator file, the training summary with what stopped training, the recipe
+  command; description and card default to the old record's;
 - copies the generator file into keras_gan_zoo/applications/weights/ (packaged with the
   wheel) and `grid.png` to docs/images/<name>_pretrained.png;
 - rewrites the rows of the card's "Pretrained" table (`publish.card_rows`, the FID shown
-  beside the one of the checkpoint it replaces) and prints them.
+  beside the one of the checkpoint it replaces) and its *Training record* subsection
+  (`publish.training_record`: the provenance, default the card's old one, and the run's
+  whole curve), and prints them.
 
-The card's prose, docs/applications.md and the recipe's flag defaults stay for the
-author: the script prints what it changed and what is left. A run whose final
-evaluation used fewer than `--min_eval_samples` (10,000) generated images is refused: every
-registry number uses that many.
+Every file is replaced atomically. The card's prose, docs/applications.md and the recipe's
+flag defaults stay for the author: the script prints what it changed and what is left. A
+run whose final evaluation used fewer than `--min_eval_samples` (10,000) generated images is
+refused: every registry number uses that many.
 """
 
 import json
 import os
-import re
 import shutil
 
 from absl import app, flags
 
-from keras_gan_zoo.applications import publish
+from keras_gan_zoo.applications import publish, registry
 from keras_gan_zoo.utils.files import atomic_output, atomic_write_bytes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 flags.DEFINE_string("run", None, "Output directory of a recipe run (holds metrics.json).")
 flags.DEFINE_string("name", None, "Registry name (default: the run's recipe name).")
-flags.DEFINE_string("description", None, "The entry's description (default: the old one).")
-flags.DEFINE_string("provenance", None, "How the files were made (default: the old one).")
+flags.DEFINE_string("description", None, "The record's description (default: the old one).")
+flags.DEFINE_string("provenance", None, "How the files were made (default: the card's "
+                    "Training record).")
 flags.DEFINE_string("card", None, "Model card, relative to the repo (default: the old "
-                    "entry's, else docs/models/<architecture>.md).")
+                    "record's, else docs/models/<architecture>.md).")
 flags.DEFINE_list("measurement_keys", None, "Keys of the run's own measurements to record "
-                  "in the entry's metrics (default: those the old entry recorded).")
+                  "in the record's metrics (default: those the old record has).")
 flags.DEFINE_string("repo", REPO, "Root of the keras_gan_zoo checkout to write into.")
 flags.DEFINE_integer("min_eval_samples", 10000,
                      "Fewest generated images the run's final evaluation may have used.")
 flags.mark_flag_as_required("run")
 FLAGS = flags.FLAGS
 
-REGISTRY = os.path.join("keras_gan_zoo", "applications", "registry.py")
 WEIGHTS = os.path.join("keras_gan_zoo", "applications", "weights")
-#: Registry constant for runs timed on the machine the registry's numbers come from.
-MACHINE_CONSTANT = "_MACHINE"
-
-
-def entry_block(source, name):
-    """The `(start, end)` of entry `name` in the registry's source, or None."""
-    match = re.search(r'^    %s: \{\n.*?^    \},\n' % re.escape(json.dumps(name)), source,
-                      re.S | re.M)
-    return match and match.span()
-
-
-def replace_entry(source, name, entry_source):
-    """The registry source with entry `name` replaced, or added at the end of PRETRAINED."""
-    span = entry_block(source, name)
-    if span is not None:
-        return source[:span[0]] + entry_source + source[span[1]:]
-    start = source.index("PRETRAINED = {\n")
-    end = source.index("\n}\n", start) + 1
-    return source[:end] + entry_source + source[end:]
 
 
 #: Older names of the card rows `publish.card_rows` writes (None: folded into the curve row).
@@ -78,15 +60,26 @@ ROW_ALIASES = {"command": "recipe", "generator file": "generator weights",
 CURVE_ROWS = ("FID curve", "validation NLL")
 
 
+def pretrained_section(text):
+    """`(head, section, tail)` of a card around its "## Pretrained" section (its heading
+    line included in `section`), or None without one."""
+    start = text.find("\n## Pretrained")
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end < 0 else end
+    return text[:start], text[start:end], text[end:]
+
+
 def replace_card_rows(text, rows):
     """The card with the rows of its "Pretrained" table replaced by `rows` (a curve
-    row follows "training", "provenance" the curve; rows under an older name of
-    `ROW_ALIASES` are replaced too); returns `(text, rows not placed)`."""
-    head, marker, rest = text.partition("\n## Pretrained")
-    if not marker:
+    row follows "training"; rows under an older name of `ROW_ALIASES` are replaced, a
+    "provenance" row, now in the Training record, is dropped); returns
+    `(text, rows not placed)`."""
+    parts = pretrained_section(text)
+    if parts is None:
         return text, list(rows)
-    end = rest.find("\n## ")
-    section, tail = (rest, "") if end < 0 else (rest[:end], rest[end:])
+    head, section, tail = parts
     curve_key = next((key for key in rows if key.startswith(CURVE_ROWS)), None)
     lines, placed = [], set()
 
@@ -100,16 +93,50 @@ def replace_card_rows(text, rows):
         if key is None and line.startswith("| "):
             continue
         if key is not None and (key.startswith(CURVE_ROWS) or key == "provenance"):
-            continue  # re-placed after "training"
+            continue  # the curve is re-placed after "training"
         if key in rows:
             put(key)
-            if key == "training":
-                for extra in (curve_key, "provenance"):
-                    if extra in rows:
-                        put(extra)
+            if key == "training" and curve_key:
+                put(curve_key)
             continue
         lines.append(line)
-    return head + marker + "\n".join(lines) + tail, [k for k in rows if k not in placed]
+    return head + "\n".join(lines) + tail, [k for k in rows if k not in placed]
+
+
+def training_record_span(section):
+    """`(start, end)` of the Training record subsection in a Pretrained section, or None."""
+    start = section.find("\n" + publish.TRAINING_RECORD_HEADING + "\n")
+    if start < 0:
+        return None
+    ends = [i for i in (section.find("\n## ", start + 1), section.find("\n### ", start + 1))
+            if i >= 0]
+    return start + 1, min(ends, default=len(section))
+
+
+def card_provenance(text):
+    """The provenance line of the card's Training record, or None."""
+    parts = pretrained_section(text)
+    span = parts and training_record_span(parts[1])
+    if not span:
+        return None
+    for line in parts[1][span[0]:span[1]].split("\n"):
+        if line.startswith(publish.PROVENANCE_PREFIX):
+            return line[len(publish.PROVENANCE_PREFIX):]
+    return None
+
+
+def replace_training_record(text, record):
+    """The card with its Training record replaced by `record` (markdown), or added at the
+    end of its Pretrained section; None when the card has no Pretrained section."""
+    parts = pretrained_section(text)
+    if parts is None:
+        return None
+    head, section, tail = parts
+    span = training_record_span(section)
+    if span is None:
+        section = section.rstrip("\n") + "\n\n"
+        span = (len(section), len(section))
+    return head + section[:span[0]] + record + section[span[1]:] + tail
 
 
 def copy_atomically(source, destination):
@@ -134,56 +161,58 @@ def main(_):
     if "generator" not in run["files"]:
         raise ValueError(f"{FLAGS.run}: no generator file; only recipe runs that wrote one "
                          "(recipe.run, autoregressive_recipe.run) are published by this script.")
-    registry_path = os.path.join(FLAGS.repo, REGISTRY)
-    with open(registry_path) as f:
-        source = f.read()
-    namespace = {}
-    exec(compile(source, registry_path, "exec"), namespace)  # the registry as it stands
-    old = namespace["PRETRAINED"].get(name, {})
+    weights = os.path.join(FLAGS.repo, WEIGHTS)
+    record_path = registry.record_path(name, weights)
+    old = registry.read_record(record_path) if os.path.exists(record_path) else {}
     card = FLAGS.card or old.get("card") or f"docs/models/{run['model']}.md"
-    # The recipe's own numbers the old entry recorded beside the FID (the VAE's NLL, the
+    card_path = os.path.join(FLAGS.repo, card)
+    text = open(card_path).read() if os.path.exists(card_path) else ""
+    # The recipe's own numbers the old record has beside the FID (the VAE's NLL, the
     # autoencoders' test MSE) are taken again from this run's measurements.
     measured = run.get("measurements") or {}
     keys = FLAGS.measurement_keys or [key for key in old.get("metrics", {})
                                       if key in measured and key not in run["evaluation"]]
-    entry = publish.registry_entry(run, FLAGS.description or old.get("description"),
-                                   FLAGS.provenance or old.get("provenance"), card,
+    entry = publish.registry_entry(run, FLAGS.description or old.get("description"), card,
                                    measurement_keys=keys)
-    missing = [key for key in ("description", "provenance") if key not in entry]
+    provenance = FLAGS.provenance or (card_provenance(text) if old else None)
+    missing = [flag for flag, value in (("description", entry.get("description")),
+                                        ("provenance", provenance)) if not value]
     if missing:
-        raise ValueError(f"A new entry needs --{' and --'.join(missing)}.")
-    constants = {}
+        raise ValueError(f"Publishing {name!r} needs --{' and --'.join(missing)} (expected "
+                         "in the old record and its card's Training record otherwise).")
     if run["machine"] == publish.machine_description():
-        entry["training"]["machine"] = namespace[MACHINE_CONSTANT]
-        constants[MACHINE_CONSTANT] = namespace[MACHINE_CONSTANT]
-    source = replace_entry(source, name, publish.format_entry(name, entry,
-                                                              constants=constants))
-    atomic_write_bytes(registry_path, source.encode())
-    print(f"{REGISTRY}: entry {name!r} {'replaced' if old else 'added'}")
+        entry["training"]["machine"] = publish.PROJECT_MACHINE
+    registry.validate_entry(entry, record_path)  # before anything is written
 
+    # The files first, then the record that names them, then the file it no longer names.
     generator = entry["files"]["generator"]["file"]
-    old_generator = old.get("files", {}).get("generator", {}).get("file")
-    copy_atomically(os.path.join(FLAGS.run, generator),
-                    os.path.join(FLAGS.repo, WEIGHTS, generator))
-    if old_generator and old_generator != generator:
-        os.remove(os.path.join(FLAGS.repo, WEIGHTS, old_generator))
+    copy_atomically(os.path.join(FLAGS.run, generator), os.path.join(weights, generator))
     image = os.path.join("docs", "images", f"{name}_pretrained.png")
     copy_atomically(os.path.join(FLAGS.run, "grid.png"), os.path.join(FLAGS.repo, image))
     print(f"{WEIGHTS}/{generator}, {image}: copied from {FLAGS.run}")
+    publish.write_entry(record_path, entry)
+    print(f"{WEIGHTS}/{name}.json: {'replaced' if old else 'added'}")
+    old_generator = old.get("files", {}).get("generator", {}).get("file")
+    if old_generator and old_generator != generator:
+        os.remove(os.path.join(weights, old_generator))
 
     previous_fid = old.get("metrics", {}).get("fid")
     if old.get("files", {}).get("generator", {}).get("sha256") == \
             entry["files"]["generator"]["sha256"]:
         previous_fid = None  # the same checkpoint applied again
-    rows = publish.card_rows(entry, previous_fid=previous_fid)
-    card_path = os.path.join(FLAGS.repo, card)
-    text = open(card_path).read() if os.path.exists(card_path) else ""
+    curves = publish.training_curves(run)
+    rows = publish.card_rows(entry, previous_fid=previous_fid, curves=curves)
     text, unplaced = replace_card_rows(text, rows)
-    if len(unplaced) < len(rows):
-        atomic_write_bytes(card_path, text.encode())
-    print(f"{card}: {len(rows) - len(unplaced)} rows of the Pretrained table rewritten")
+    record = publish.training_record(name, entry, provenance, curves)
+    recorded = replace_training_record(text, record)  # None: no Pretrained section
+    if recorded is not None:
+        atomic_write_bytes(card_path, recorded.encode())
+    print(f"{card}: {len(rows) - len(unplaced)} rows of the Pretrained table rewritten"
+          f"{', Training record written' if recorded is not None else ''}")
     for key in unplaced:
         print(f"  not in the table, add by hand: | {key} | {rows[key]} |")
+    if recorded is None:
+        print(f"  no Pretrained section: add by hand under it\n{record}")
     print("left for the author: the card's prose and caption, the docs/applications.md row, "
           "the recipe's defaults (= this run's flags: "
           f"{entry['recipe']}).")

@@ -13,9 +13,10 @@ conditional model), then reloads the checkpoint in float32 and writes into `--ou
   classifier (`kgz.applications.measure`, `--eval_samples` generated images), the
   recipe's own measurements (the `measurements` hook) and the files' sha256 and size;
 
-and prints the registry entry (`publish.registry_entry`) and the model card's "Pretrained"
-rows (`publish.card_rows`); `python applications/publish_run.py --run OUT --name NAME ...`
-writes them, the generator file and the grid into the repo.
+and prints the registry record (`publish.registry_entry`, as JSON) and the model card's
+"Pretrained" rows (`publish.card_rows`); `python applications/publish_run.py --run OUT --name
+NAME ...` writes them (the record as keras_gan_zoo/applications/weights/NAME.json), the
+card's Training record, the generator file and the grid into the repo.
 
 Training until the FID stops improving: `--fid_every N --patience P` measures the FID of
 `--fid_samples` (2,000) images against as many test images every N epochs

@@ -2,10 +2,12 @@
 127.0.0.1, the shipped checkpoints, the CLI on pretrained names, and a recipe end to end.
 
 Download tests register a tiny checkpoint (``dcgan_tiny`` trained for one step) under a
-test name and serve its files with ``http.server`` in a thread; the server counts the
-requests and can cut a transfer after half of the announced bytes.
+test name (its record in a temporary copy of the registry's folder) and serve its files with
+``http.server`` in a thread; the server counts the requests and can cut a transfer after
+half of the announced bytes.
 """
 
+import copy
 import http.server
 import json
 import os
@@ -24,7 +26,7 @@ from PIL import Image
 
 import keras_gan_zoo as kgz
 from keras_gan_zoo import cli
-from keras_gan_zoo.applications import download, publish
+from keras_gan_zoo.applications import download, publish, registry
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_NAME = "tiny_test_fashion"
@@ -56,16 +58,34 @@ def tiny_checkpoint(tmp_path_factory):
         "architecture": "dcgan", "config": model.get_config(), "dataset": "fashion_mnist",
         "files": {"generator": publish.file_record(weights), "model": publish.file_record(full)},
         "metrics": {"fid": 0.0}, "training": {}, "recipe": "a test fixture",
+        "description": "a test checkpoint", "card": "docs/models/dcgan.md",
     }
     return {"root": root, "entry": entry, "model": model,
             "generated": model.generate(8, seed=5)}
 
 
 @pytest.fixture
-def registered(tiny_checkpoint, monkeypatch):
-    monkeypatch.setitem(kgz.applications.PRETRAINED, TEST_NAME,
-                        json.loads(json.dumps(tiny_checkpoint["entry"])))
-    return kgz.applications.PRETRAINED[TEST_NAME]
+def register(tmp_path, monkeypatch):
+    """``register(name, entry)``: writes `entry` as the record `name` of a temporary copy of
+    the registry's folder (the shipped records stay registered) and returns it."""
+    records = tmp_path / "records"
+    records.mkdir()
+    for name in registry.list_pretrained():
+        shutil.copyfile(registry.record_path(name), registry.record_path(name, records))
+    monkeypatch.setattr(registry, "RECORDS_DIR", str(records))
+
+    def put(name, entry):
+        publish.write_entry(registry.record_path(name, records), entry)
+        registry.clear_cache()
+        return entry
+
+    yield put
+    registry.clear_cache()
+
+
+@pytest.fixture
+def registered(tiny_checkpoint, register):
+    return register(TEST_NAME, copy.deepcopy(tiny_checkpoint["entry"]))
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -165,10 +185,11 @@ def test_load_model_downloads_the_full_checkpoint_with_optimizer_state(
     assert _requests(server) == [(registered["files"]["model"]["file"], None)]
 
 
-def test_wrong_hash_fails_names_both_hashes_and_leaves_nothing(registered, server):
+def test_wrong_hash_fails_names_both_hashes_and_leaves_nothing(registered, register, server):
     spec = registered["files"]["generator"]
     actual = spec["sha256"]
     spec["sha256"] = "0" * 64
+    register(TEST_NAME, registered)
     with pytest.raises(kgz.applications.ChecksumError) as error:
         kgz.applications.weights_path(TEST_NAME, origin=server.url)
     message = str(error.value)
@@ -208,8 +229,9 @@ def test_connection_cut_every_time_fails_cleanly(registered, server):
         kgz.applications.weights_path(TEST_NAME, origin=server.url, attempts=1)
 
 
-def test_missing_file_at_the_origin_is_a_download_error(registered, server):
+def test_missing_file_at_the_origin_is_a_download_error(registered, register, server):
     registered["files"]["generator"]["file"] = "not_there.weights.h5"
+    register(TEST_NAME, registered)
     with pytest.raises(kgz.applications.DownloadError, match="HTTP 404"):
         kgz.applications.weights_path(TEST_NAME, origin=server.url)
     assert len(server.state["requests"]) == 1  # a 404 is not retried
@@ -264,11 +286,12 @@ def test_bad_origin_and_unknown_names_are_value_errors(registered):
         kgz.applications.weights_path(TEST_NAME, "discriminator")
 
 
-def test_damaged_packaged_copy(registered, tiny_checkpoint, tmp_path, monkeypatch):
+def test_damaged_packaged_copy(registered, register, tiny_checkpoint, tmp_path, monkeypatch):
     """A packaged file is hash-checked too: without an origin its damage is an error
     naming both hashes; with one, a good copy is downloaded into the cache."""
     spec = registered["files"]["generator"]
     spec["packaged"] = True
+    register(TEST_NAME, registered)
     package = tmp_path / "package"
     package.mkdir()
     monkeypatch.setattr(download, "PACKAGE_DIR", str(package))
@@ -303,40 +326,89 @@ def test_registry_entries_are_complete():
         for key in keys:
             assert metrics[key] is not None, (name, key)
         assert metrics["measured_on"] == "the generator file"
-        assert entry["recipe"] and entry["provenance"]
-        assert os.path.isfile(os.path.join(REPO, entry["card"]))
+        assert entry["recipe"] and entry["description"]
+        # the run's curve and provenance are in the card's Training record, not the record
+        assert not {"provenance", *publish.CURVE_KEYS} & {*entry, *entry["training"]}
+        with open(os.path.join(REPO, entry["card"])) as f:
+            record = f.read().split("\n### Training record\n", 1)[1].split("\n#", 1)[0]
+        assert f"How `{name}` was made" in record and "\nProvenance: " in record
+        assert ("\nFID of " if family != "autoregressive" else "\nValidation NLL ") in record
         assert os.path.isfile(os.path.join(REPO, "docs", "images", f"{name}_pretrained.png"))
         assert not entry["files"]["model"]["packaged"]
         assert entry["files"]["model"]["file"].endswith(".keras")
 
 
-def test_format_entry_writes_source_that_evaluates_to_every_registry_entry():
-    """publish.format_entry is what publish_run writes into registry.py: evaluated with
-    the registry's constants, its source gives back each entry; lines stay within 96
-    columns except unbreakable hashes."""
-    from keras_gan_zoo.applications import registry
-
-    constants = {"_MACHINE": registry._MACHINE}
-    for name, entry in kgz.applications.PRETRAINED.items():
-        source = publish.format_entry(name, entry, constants=constants)
-        assert eval("{" + source + "}", dict(constants)) == {name: entry}, name
-        assert all(len(line) <= 96 or "sha256" in line for line in source.splitlines())
-        assert '"machine": _MACHINE' in source
+def test_every_record_file_is_what_write_entry_writes(tmp_path):
+    """Each weights/<name>.json is its record as publish.entry_json writes it (sorted keys,
+    a final newline), and write_entry / read_record give it back unchanged."""
+    for name in kgz.applications.list_pretrained():
+        path = registry.record_path(name)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        entry = registry.read_record(path)
+        assert text == publish.entry_json(entry) and text.endswith("}\n"), name
+        assert {"name": name, **entry} == kgz.applications.info(name)
+        copied = publish.write_entry(tmp_path / f"{name}.json", entry)
+        assert registry.read_record(copied) == entry
     with pytest.raises(TypeError, match="set"):
-        publish.format_entry("bad", {"files": {1, 2}})
+        publish.entry_json({"files": {1, 2}})
+    with pytest.raises(ValueError):
+        publish.entry_json({"fid": float("nan")})
 
 
-def test_card_rows_of_a_registry_entry():
+def test_records_are_validated_read_only_and_copied(register, tmp_path):
+    entry = kgz.applications.info("gan_mnist")
+    del entry["name"]
+    without_card = {key: value for key, value in entry.items() if key != "card"}
+    one_file = {**entry, "files": {"generator": entry["files"]["generator"]}}
+    for broken, missing in ((without_card, "'card'"), (one_file, "'model'")):
+        with pytest.raises(ValueError, match=missing) as error:
+            publish.write_entry(tmp_path / "broken.json", broken)
+        assert "broken.json" in str(error.value)
+    assert not (tmp_path / "broken.json").exists()
+    with open(registry.record_path("damaged_test"), "w") as f:  # the register fixture's folder
+        f.write('{"architecture": "gan"')
+    registry.clear_cache()
+    assert "damaged_test" in kgz.applications.list_pretrained()
+    with pytest.raises(ValueError, match="damaged_test.json: not a JSON"):
+        kgz.applications.info("damaged_test")
+    assert kgz.applications.info("gan_mnist")["files"] == entry["files"]  # the others load
+
+    pretrained = kgz.applications.PRETRAINED
+    assert list(pretrained) == kgz.applications.list_pretrained() and len(pretrained) > 1
+    assert "gan_mnist" in pretrained and "gan_mnsit" not in pretrained
+    with pytest.raises(KeyError):
+        pretrained["gan_mnsit"]
+    with pytest.raises(TypeError):
+        pretrained["gan_mnist"] = entry
+    pretrained["gan_mnist"]["files"]["generator"]["sha256"] = "0" * 64  # a copy
+    kgz.applications.info("gan_mnist")["metrics"]["fid"] = -1.0
+    assert pretrained["gan_mnist"] == entry
+
+
+def test_card_rows_and_training_record_of_a_registry_entry():
     entry = kgz.applications.info("cgan_mnist")
-    rows = publish.card_rows(entry, previous_fid=5.98)
+    fids = [113.7591, 67.4591, 45.7726]
+    curves = {"fid_curve": [{"epoch": 5 * (i + 1), "fid": fid} for i, fid in enumerate(fids)]}
+    rows = publish.card_rows(entry, previous_fid=5.98, curves=curves)
     assert rows["FID"] == f"**{entry['metrics']['fid']:.2f}** (the checkpoint shipped before it: 5.98)"
     curve = rows["FID curve (2,000 samples)"]
-    assert curve.startswith(f"{entry['training']['fid_curve'][0]['fid']:.1f}, ")
-    assert f"best: epoch {entry['training']['best_epoch']}" in curve
+    assert curve.startswith(f"{fids[0]:.1f}, {fids[1]:.1f}, ")
+    assert f"(epochs 5, 10, ..., 15; best: epoch {entry['training']['best_epoch']}" in curve
     assert entry["files"]["generator"]["sha256"] in rows["generator weights"]
     assert rows["classes found"].endswith("(uniform: 2.303)")
     assert list(rows)[:3] == ["recipe", "training", "FID curve (2,000 samples)"]
     assert "5,175 steps of 100 on 4,500 images" in rows["training"]
+    assert "provenance" not in rows and not any(key.startswith("FID curve")
+                                                for key in publish.card_rows(entry))
+    record = publish.training_record("cgan_mnist", entry, "made by a test", curves)
+    assert record.startswith("### Training record\n") and record.endswith("\n")
+    assert "\nProvenance: made by a test\n" in record
+    assert ", ".join(f"{5 * (i + 1)}: {fid}" for i, fid in enumerate(fids)) in record
+    nll = [100.5, 98.25, 99.0]
+    pixelcnn = kgz.applications.info("pixelcnn_mnist")
+    record = publish.training_record("pixelcnn_mnist", pixelcnn, "p", {"val_nll_curve": nll})
+    assert record.rstrip().endswith("): 100.5, 98.25, 99.0")
     critic = publish.card_rows(kgz.applications.info("wgan_gp_fashion_mnist"))["training"]
     assert "generator updates (batches of 320, 5 critic updates of 64 each)" in critic
     assert publish.published_command(
@@ -359,13 +431,17 @@ def test_registry_entry_of_a_run_record():
            "epochs": 3, "steps": 30, "batch_size": 100, "train_examples": 1000,
            "dtype_policy": "float32", "train_seconds": 9.5, "machine": "2 CPUs, x86_64",
            "stopping": {"epochs_asked": 5, "max_minutes": 15.0, "stopped_by": None,
-                        "fid_every": None, "epochs_run": 3}}
-    entry = publish.registry_entry(run, "d", "p", "docs/models/vae.md",
+                        "fid_every": 3, "epochs_run": 3,
+                        "fid_curve": [{"epoch": 3, "fid": 41.5}]}}
+    entry = publish.registry_entry(run, "d", "docs/models/vae.md",
                                    measurement_keys=["test_nll_nats"])
+    assert entry["description"] == "d" and entry["card"] == "docs/models/vae.md"
     assert entry["files"]["generator"]["packaged"] and not entry["files"]["model"]["packaged"]
     assert entry["metrics"] == {"fid": 40.0, "num_generated": 10000, "test_nll_nats": 98.8,
                                 "measured_on": "the generator file"}
     assert entry["training"]["max_minutes"] == 15.0 and "epochs_run" not in entry["training"]
+    assert "fid_curve" not in entry["training"]  # the curve goes to the card
+    assert publish.training_curves(run) == {"fid_curve": run["stopping"]["fid_curve"]}
     assert entry["recipe"] == "python applications/vae_mnist.py --epochs 3"
     assert "description" not in publish.registry_entry(run)
     with pytest.raises(ValueError, match="test_mse"):
@@ -380,7 +456,8 @@ def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
     assert PACKAGED == kgz.applications.list_pretrained()
     shipped = set(os.listdir(download.PACKAGE_DIR))
     expected = {kgz.applications.info(n)["files"]["generator"]["file"] for n in PACKAGED}
-    assert shipped == expected  # nothing unregistered, no .keras
+    records = {os.path.basename(registry.record_path(n)) for n in PACKAGED}
+    assert shipped == expected | records  # nothing unregistered, no .keras
     total = 0
     for name in PACKAGED:
         spec = kgz.applications.info(name)["files"]["generator"]
@@ -490,6 +567,7 @@ def test_wheel_carries_the_weights_and_loads_offline_on_a_fresh_install(tmp_path
     for name in PACKAGED:
         spec = kgz.applications.info(name)["files"]["generator"]
         assert f"keras_gan_zoo/applications/weights/{spec['file']}" in members
+        assert f"keras_gan_zoo/applications/weights/{name}.json" in members
     assert not [m for m in members if m.endswith(".keras")]
 
     target = tmp_path / "site"
@@ -556,19 +634,28 @@ def test_cli_errors_for_pretrained_names(registered, tmp_path, capsys):
 
 # --------------------------------------------------------------------------- recipes
 def _repo_for_publish_run(tmp_path, card):
-    """A copy of what publish_run writes to: the registry, an empty weights folder and
-    images folder, and the model card `card`."""
+    """A copy of what publish_run writes to: the weights folder with the registry's records
+    (not the weights), an empty images folder and the model card `card`."""
     repo = tmp_path / "repo"
-    for part in ("keras_gan_zoo/applications/registry.py", card):
-        os.makedirs(repo / os.path.dirname(part), exist_ok=True)
-        shutil.copyfile(os.path.join(REPO, part), repo / part)
-    os.makedirs(repo / "keras_gan_zoo/applications/weights")
+    weights = repo / "keras_gan_zoo/applications/weights"
+    os.makedirs(weights)
+    for name in kgz.applications.list_pretrained():
+        shutil.copyfile(registry.record_path(name), registry.record_path(name, weights))
+    os.makedirs(repo / os.path.dirname(card))
+    shutil.copyfile(os.path.join(REPO, card), repo / card)
     os.makedirs(repo / "docs/images")
     return repo
 
 
+def _published_records(repo):
+    """`{name: record}` of the weights folder of a `_repo_for_publish_run` copy."""
+    weights = repo / "keras_gan_zoo/applications/weights"
+    return {path.name[:-len(".json")]: registry.read_record(path)
+            for path in weights.glob("*.json")}
+
+
 def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
-        tmp_path, monkeypatch):
+        tmp_path, register):
     """The ACGAN recipe (conditional: labelled batches, measurements hook) with tiny
     settings; publish_run writes its entry, file, grid and card rows into a copy of the
     repo, and that entry, registered, resolves through kgz.applications."""
@@ -601,7 +688,7 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
         path = out / spec["file"]
         assert download.sha256_file(path) == spec["sha256"]
         assert f"sha256 {spec['sha256']}  {spec['file']}" in result.stdout
-    assert "registry entry" in result.stdout and "| FID | **" in result.stdout
+    assert "registry record" in result.stdout and "| FID | **" in result.stdout
     grid = np.asarray(Image.open(out / "grid.png"))
     assert grid.shape[:2] == (10 * 28 + 11 * 2, 10 * 28 + 11 * 2)  # 10 classes x 10
 
@@ -616,10 +703,11 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
     published = subprocess.run(publish_command + ["--min_eval_samples", "100"],
                                capture_output=True, text=True, timeout=300)
     assert published.returncode == 0, published.stderr[-3000:]
-    namespace = {}
-    exec((repo / "keras_gan_zoo/applications/registry.py").read_text(), namespace)
-    entry = namespace["PRETRAINED"]["recipe_test"]
-    assert set(namespace["PRETRAINED"]) == set(kgz.applications.PRETRAINED) | {"recipe_test"}
+    records = _published_records(repo)
+    entry = records["recipe_test"]
+    assert set(records) == set(kgz.applications.list_pretrained()) | {"recipe_test"}
+    for name in kgz.applications.list_pretrained():  # the others untouched
+        assert records[name] == registry.read_record(registry.record_path(name))
     assert entry["files"]["generator"]["sha256"] == files["generator"]["sha256"]
     assert entry["metrics"]["fid"] == evaluation["fid"] and entry["description"] == "a test run"
     assert entry["recipe"].startswith("python applications/acgan_mnist.py --limit 200")
@@ -629,11 +717,21 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
         out / "grid.png").read_bytes()
     card = (repo / "docs/models/acgan.md").read_text()
     assert f"| FID | **{evaluation['fid']:.2f}** |" in card
-    assert files["generator"]["sha256"] in card and "| provenance | this test |" in card
+    assert files["generator"]["sha256"] in card and "| provenance |" not in card
     assert card.count("| FID |") == 1 == card.count("| full model |")
+    assert card.count("### Training record") == 1 and "\nProvenance: this test\n" in card
+    assert metrics["stopping"]["fid_curve"]  # a check after the last epoch
+    for point in metrics["stopping"]["fid_curve"]:
+        assert f"{point['epoch']}: {point['fid']}" in card
+    # applied again without prose: the description and the card's provenance stay
+    again = subprocess.run(publish_command[:-4] + ["--min_eval_samples", "100"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _published_records(repo)["recipe_test"] == entry
+    assert (repo / "docs/models/acgan.md").read_text() == card
 
     entry["files"] = {kind: {**spec, "packaged": False} for kind, spec in files.items()}
-    monkeypatch.setitem(kgz.applications.PRETRAINED, "recipe_test", entry)
+    register("recipe_test", entry)
     gan = kgz.applications.load_generator("recipe_test", origin=str(out))
     full = kgz.applications.load_model("recipe_test", origin=str(out))
     assert int(full.generator_optimizer.iterations) == 4
@@ -642,7 +740,7 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
 
 
 def test_autoregressive_recipe_publishes_a_generator_file_scored_by_its_likelihood(
-        tmp_path, monkeypatch):
+        tmp_path, register):
     """The PixelCNN recipe with tiny settings writes the generator file (the causal
     network, float16 kernels) and scores it by the test NLL; publish_run accepts the
     run (no FID sample count applies) and the entry loads through kgz.applications."""
@@ -676,14 +774,14 @@ def test_autoregressive_recipe_publishes_a_generator_file_scored_by_its_likeliho
          "docs/models/pixelcnn.md", "--description", "a test run", "--provenance", "this test"],
         capture_output=True, text=True, timeout=300)
     assert published.returncode == 0, published.stderr[-3000:]
-    namespace = {}
-    exec((repo / "keras_gan_zoo/applications/registry.py").read_text(), namespace)
-    entry = namespace["PRETRAINED"]["pixelcnn_test"]
+    entry = _published_records(repo)["pixelcnn_test"]
     assert entry["metrics"]["test_nll_nats"] == evaluation["test_nll_nats"]
     assert entry["metrics"]["measured_on"] == "the generator file"
+    card = (repo / "docs/models/pixelcnn.md").read_text()
+    assert ", ".join(map(str, stopping["val_nll_curve"])) in card
 
     entry["files"] = {kind: {**spec, "packaged": False} for kind, spec in files.items()}
-    monkeypatch.setitem(kgz.applications.PRETRAINED, "pixelcnn_test", entry)
+    register("pixelcnn_test", entry)
     sampler = kgz.applications.load_generator("pixelcnn_test", origin=str(out))
     full = kgz.applications.load_model("pixelcnn_test", origin=str(out))
     noise = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype("float32")
@@ -702,7 +800,7 @@ def _trained_tiny(name, seed=3):
 
 
 @pytest.mark.parametrize("architecture", ["autoencoder", "vae", "vae_gan"])
-def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_path,
+def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_path, register,
                                                              monkeypatch, capsys):
     """The generator file of an autoencoding model is what samples: the decoder (and the
     autoencoder's fitted code mixture); load_generator, `sample NAME` and `export NAME`
@@ -717,9 +815,10 @@ def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_pa
     name = f"{architecture}_test"
     entry = {"architecture": architecture, "config": json.loads(json.dumps(model.get_config())),
              "dataset": "fashion_mnist", "metrics": {"fid": 1.0}, "training": {},
-             "recipe": "a test", "files": {"generator": publish.file_record(weights),
-                                           "model": publish.file_record(tmp_path / "m.keras")}}
-    monkeypatch.setitem(kgz.applications.PRETRAINED, name, entry)
+             "recipe": "a test", "description": "a test", "card": "docs/models/vae.md",
+             "files": {"generator": publish.file_record(weights),
+                       "model": publish.file_record(tmp_path / "m.keras")}}
+    register(name, entry)
     monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
 
     loaded = kgz.applications.load_generator(name)
@@ -767,7 +866,7 @@ def test_shipped_autoencoder_samples_its_mixture():
     assert not np.array_equal(images, gen.generate(16, seed=1))
 
 
-def test_autoencoder_recipe_trains_until_the_fid_stops_improving(tmp_path, monkeypatch):
+def test_autoencoder_recipe_trains_until_the_fid_stops_improving(tmp_path, register):
     """The autoencoder recipe with tiny settings: FID checks every epoch, early stopping,
     the mixture fitted on all training codes, and a generator file that samples like
     the full checkpoint."""
@@ -801,9 +900,10 @@ def test_autoencoder_recipe_trains_until_the_fid_stops_improving(tmp_path, monke
     files = metrics["files"]
     entry = {"architecture": "autoencoder", "config": metrics["config"],
              "dataset": "fashion_mnist", "metrics": metrics["evaluation"], "training": {},
-             "recipe": metrics["command"],
+             "recipe": metrics["command"], "description": "a test",
+             "card": "docs/models/autoencoder.md",
              "files": {kind: {**spec, "packaged": False} for kind, spec in files.items()}}
-    monkeypatch.setitem(kgz.applications.PRETRAINED, "ae_recipe_test", entry)
+    register("ae_recipe_test", entry)
     gen = kgz.applications.load_generator("ae_recipe_test", origin=str(out))
     full = kgz.applications.load_model("ae_recipe_test", origin=str(out))
     np.testing.assert_allclose(gen.generate(6, seed=2), full.generate(6, seed=2), atol=2e-2)

@@ -2,7 +2,9 @@
 
 Each name of :func:`list_pretrained` is a checkpoint trained on this project's CPU
 machine by a recipe in ``applications/`` and measured with the domain-classifier
-FID / KID (see :data:`PRETRAINED` and docs/applications.md).
+FID / KID (or, for an autoregressive model, its test NLL); its record is the JSON file
+``weights/<name>.json``, read when asked (:func:`info`, :data:`PRETRAINED`;
+docs/applications.md).
 
 Files are found in the local cache (``$KERAS_GAN_ZOO_CACHE``, default
 ``~/.keras/keras_gan_zoo/``), then in the copy packaged with the wheel (the generator
@@ -33,7 +35,12 @@ from keras_gan_zoo.applications.download import (
     fetch,
 )
 from keras_gan_zoo.applications.publish import measure
-from keras_gan_zoo.applications.registry import PRETRAINED, get_entry, list_pretrained
+from keras_gan_zoo.applications.registry import (
+    FILE_KINDS,
+    PRETRAINED,
+    get_entry,
+    list_pretrained,
+)
 
 __all__ = [
     "CACHE_ENV",
@@ -53,12 +60,12 @@ __all__ = [
     "weights_path",
 ]
 
-FILE_KINDS = ("generator", "model")
-
 
 def info(name):
-    """The registry entry of `name`: architecture, config, dataset, files (sha256,
-    size, packaged), measured metrics, training, recipe, provenance, card.
+    """The registry record of `name` (``weights/<name>.json``) plus its ``name``:
+    architecture, config, dataset, description, files (sha256, size, packaged), measured
+    metrics, training summary, recipe, card (whose Training record has the run's curve
+    and provenance).
 
     Raises:
         ValueError: unknown name (the message lists the known ones).

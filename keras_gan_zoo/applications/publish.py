@@ -1,11 +1,13 @@
 """Making a checkpoint publishable: compact generator weights, file records, measurements,
-registry entries and model-card rows.
+registry records and model-card text.
 
 The recipes in ``applications/`` call these after training; the registry's numbers
 come from :func:`measure` run on the very file that ships. :func:`registry_entry` turns a
-recipe run's metrics.json into its registry entry, :func:`format_entry` writes that entry as
-``registry.py`` source and :func:`card_rows` as the rows of the card's "Pretrained" table
-(``applications/publish_run.py`` applies all three to the repo).
+recipe run's metrics.json into its registry record, :func:`write_entry` writes that record
+as ``weights/<name>.json``, :func:`card_rows` gives the rows of the card's "Pretrained"
+table and :func:`training_record` the card's *Training record* (the run's curve and
+provenance, which the JSON record leaves out); ``applications/publish_run.py`` applies
+them to the repo.
 
 Example:
     >>> from keras_gan_zoo.applications import publish
@@ -23,12 +25,15 @@ import tempfile
 
 import numpy as np
 
-from keras_gan_zoo.utils.files import atomic_output, sha256_file
+from keras_gan_zoo.applications import registry
+from keras_gan_zoo.utils.files import atomic_output, atomic_write_bytes, sha256_file
 
-__all__ = ["MEASURED_METRICS", "card_rows", "file_record", "format_entry",
+__all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREFIX",
+           "TRAINING_RECORD_HEADING", "card_rows", "entry_json", "file_record",
            "half_precision_weights", "latent_density", "load_generator_weights",
            "machine_description", "measure", "print_report", "published_command",
-           "registry_entry", "sampling_network", "save_generator_weights"]
+           "registry_entry", "sampling_network", "save_generator_weights",
+           "training_curves", "training_record", "write_entry"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -171,9 +176,14 @@ def load_generator_weights(model, path):
     return model
 
 
+#: How the registry describes the project's machine, whose :func:`machine_description` is
+#: ``"2 CPUs, x86_64"`` (``applications/publish_run.py`` records it for runs timed there).
+PROJECT_MACHINE = "2 CPU cores (x86_64, AVX512-BF16), no GPU"
+
+
 def machine_description():
     """``"<n> CPUs, <arch>"``: the machine a recipe run records in its metrics.json (and
-    ``applications/publish_run.py`` compares against to use the registry's constant)."""
+    ``applications/publish_run.py`` compares against to record :data:`PROJECT_MACHINE`)."""
     import platform
 
     return f"{os.cpu_count()} CPUs, {platform.machine()}"
@@ -239,13 +249,16 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
     return result
 
 
-#: What a registry entry's ``training`` copies from a recipe run's metrics.json, and from
-#: its ``stopping`` record (when and why training stopped, the FID curve).
+#: What a registry record's ``training`` copies from a recipe run's metrics.json, and from
+#: its ``stopping`` record (when and why training stopped, the best epoch).
 _TRAINING_KEYS = ("epochs", "steps", "batch_size", "train_examples", "dtype_policy",
                   "train_seconds")
 _STOPPING_KEYS = ("epochs_asked", "max_minutes", "stopped_by", "best_epoch", "fid_every",
-                  "fid_samples", "fid_real", "fid_curve", "validation_images",
-                  "val_nll_curve", "restored_best_weights")
+                  "fid_samples", "fid_real", "validation_images", "restored_best_weights")
+#: The curves of ``stopping``, which the card's Training record keeps instead of the
+#: registry record: the FID checks (``[{"epoch", "fid"}, ...]``) or an autoregressive run's
+#: held-out NLL after every epoch.
+CURVE_KEYS = ("fid_curve", "val_nll_curve")
 
 
 def published_command(command):
@@ -269,21 +282,22 @@ def published_command(command):
     return shlex.join(kept)
 
 
-def registry_entry(run, description=None, provenance=None, card=None, measurement_keys=()):
-    """The registry entry of a finished recipe run.
+def registry_entry(run, description=None, card=None, measurement_keys=()):
+    """The registry record of a finished recipe run.
 
     Args:
         run: the dict a recipe writes to ``metrics.json`` (``applications/recipe.py``).
-        description, provenance, card: the entry's prose and model page (omitted when
-            None; an entry of the registry needs all three).
+        description, card: the record's description and model page (omitted when None;
+            a record of the registry needs both).
         measurement_keys: keys of the recipe's own measurements (``run["measurements"]``,
             e.g. the VAE's ``test_nll_nats``) to record beside the FID in ``metrics``.
 
     Returns:
-        The entry: architecture, config, dataset, files (the generator file packaged,
+        The record: architecture, config, dataset, files (the generator file packaged,
         the ``.keras`` served by the origin only), the metrics measured on what ships,
-        the training record (with the FID curve, what stopped training and the machine
-        the run was timed on) and the recipe command (:func:`published_command`).
+        the training summary (what stopped training, the best epoch, the machine the run
+        was timed on; the curve is :func:`training_curves`) and the recipe command
+        (:func:`published_command`).
 
     Raises:
         ValueError: `run` has no final evaluation (a run with ``--eval_samples 0``), or
@@ -310,15 +324,41 @@ def registry_entry(run, description=None, provenance=None, card=None, measuremen
                          "measured_on": ("the generator file" if "generator" in files
                                          else "the .keras checkpoint")},
              "training": training, "recipe": published_command(run["command"]),
-             "provenance": provenance,
              "card": card}
     return {key: value for key, value in entry.items() if value is not None}
 
 
+def training_curves(run):
+    """``{"fid_curve": [...]}`` and/or ``{"val_nll_curve": [...]}`` of a recipe run (its
+    metrics.json dict): what the card's :func:`training_record` keeps."""
+    stopping = run.get("stopping") or {}
+    return {key: stopping[key] for key in CURVE_KEYS if stopping.get(key)}
+
+
+def entry_json(entry):
+    """A registry record as its file holds it: JSON with sorted keys, indented by 2,
+    ending with a newline.
+
+    Raises:
+        TypeError: a value JSON cannot hold (a set, an array).
+        ValueError: NaN or infinity.
+    """
+    return json.dumps(entry, indent=2, sort_keys=True, allow_nan=False,
+                      ensure_ascii=False) + "\n"
+
+
+def write_entry(path, entry):
+    """Writes the record `entry` to `path` (``weights/<name>.json``) atomically, after
+    checking that it has every key of a record
+    (:func:`keras_gan_zoo.applications.registry.validate_entry`); returns the path."""
+    registry.validate_entry(entry, os.fspath(path))
+    return atomic_write_bytes(path, entry_json(entry).encode("utf-8"))
+
+
 def print_report(name, run, out):
-    """Prints what publishing a finished recipe run takes: its registry entry as
-    ``registry.py`` source, the card's Pretrained rows and the ``publish_run.py``
-    command (for a run with a final evaluation), then the sha256 of every file.
+    """Prints what publishing a finished recipe run takes: its registry record (JSON), the
+    card's Pretrained rows and the ``publish_run.py`` command (for a run with a final
+    evaluation), then the sha256 of every file.
 
     Args:
         name: the checkpoint's registry name.
@@ -329,10 +369,10 @@ def print_report(name, run, out):
 
     if run.get("evaluation"):
         entry = registry_entry(run)
-        print(f"registry entry (keras_gan_zoo/applications/registry.py; description, "
-              f"provenance and card to add):\n{format_entry(name, entry)}")
+        print(f"registry record (keras_gan_zoo/applications/weights/{name}.json; description "
+              f"and card to add):\n{entry_json(entry)}", end="")
         print("model card rows (docs/models/<model>.md, \"Pretrained\" table):")
-        for key, value in card_rows(entry).items():
+        for key, value in card_rows(entry, curves=training_curves(run)).items():
             print(f"| {key} | {value} |")
         print(f"to apply this run to the repo: python applications/publish_run.py "
               f"--run {shlex.quote(os.fspath(out))} --name {name} --description ... "
@@ -341,102 +381,61 @@ def print_report(name, run, out):
         print(f"sha256 {record['sha256']}  {record['file']} ({record['size']} bytes)")
 
 
-def _inline(value):
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_inline(k)}: {_inline(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_inline(item) for item in value) + "]"
-    if value is None or isinstance(value, (bool, int, float)):
-        return repr(value)
-    raise TypeError(f"A registry entry holds str, number, bool, None, list and dict "
-                    f"values; got {type(value).__name__}: {value!r}.")
+#: The heading of :func:`training_record`, and how its provenance line starts.
+TRAINING_RECORD_HEADING = "### Training record"
+PROVENANCE_PREFIX = "Provenance: "
 
 
-def _literal(value, column, width, constants, tail=0):
-    """`value` as Python source starting at `column`, wrapped to `width` columns; `tail`
-    characters (closing brackets, a comma) follow it on its last line."""
-    for name, constant in constants.items():
-        if isinstance(value, str) and value == constant:
-            return name
-    text = _inline(value)
-    if column + len(text) + tail <= width:
-        return text
-    pad = " " * (column + 1)
-    if isinstance(value, dict):
-        items = [f"{_inline(key)}: " for key in value]
-        last = len(items) - 1
-        return "{" + f",\n{pad}".join(
-            head + _literal(item, column + 1 + len(head), width, constants,
-                            tail + 1 if i == last else 1)
-            for i, (head, item) in enumerate(zip(items, value.values()))) + "}"
-    if isinstance(value, (list, tuple)):
-        if any(column + 1 + len(_inline(item)) + 1 > width for item in value):
-            last = len(value) - 1
-            parts = [_literal(item, column + 1, width, constants,
-                              tail + 1 if i == last else 1) for i, item in enumerate(value)]
-            return "[" + f",\n{pad}".join(parts) + "]"
-        lines, line = [], ""  # items packed greedily, as many per line as fit
-        for item in map(_inline, value):
-            if line and column + 1 + len(line) + len(item) + 3 + tail > width:  # ", " "]"
-                lines.append(line + ",")
-                line = item
-            else:
-                line = f"{line}, {item}" if line else item
-        return "[" + f"\n{pad}".join(lines + [line]) + "]"
-    if isinstance(value, str) and " " in value:  # implicit concatenation of wrapped pieces
-        pieces, piece = [], ""
-        for word in value.split(" "):
-            if piece and column + 1 + len(piece) + len(word) + 3 + tail > width:  # ' ")'
-                pieces.append(piece + " ")
-                piece = word
-            else:
-                piece = f"{piece} {word}" if piece else word
-        return "(" + f"\n{pad}".join(json.dumps(p) for p in pieces + [piece]) + ")"
-    return text
+def _every(epochs):
+    return "epoch" if epochs == 1 else f"{epochs} epochs"
 
 
-def format_entry(name, entry, indent=4, width=96, constants=None):
-    """Python source of ``"name": {...},`` for the registry's ``PRETRAINED`` dict.
+def _restored(training):
+    return ", whose weights were restored" if training.get("restored_best_weights") else ""
 
-    Args:
-        name: the checkpoint's registry name.
-        entry: the entry (str, number, bool, None, list and dict values).
-        indent: columns before the name.
-        width: the line width the source wraps to (long strings become implicit
-            concatenations of word-wrapped pieces).
-        constants: ``{"NAME": value}``: string values equal to a constant's value are
-            written as its name (the registry's ``_MACHINE``).
 
-    Returns:
-        The source, ending with a newline; evaluating the dict with the constants in
-        scope gives back `entry`.
+def training_record(name, entry, provenance, curves):
+    """The *Training record* subsection of a card's Pretrained section (markdown, ending
+    with a newline): how checkpoint `name` was made (`provenance`) and every point of its
+    run's `curves` (:func:`training_curves`), which its registry record `entry` leaves out.
     """
-    constants = constants or {}
-    lines = [" " * indent + f"{json.dumps(name)}: {{"]
-    for key, value in entry.items():
-        head = " " * (indent + 4) + f"{json.dumps(key)}: "
-        lines.append(head + _literal(value, len(head), width, constants, tail=1) + ",")
-    lines.append(" " * indent + "},")
+    training = entry["training"]
+    lines = [TRAINING_RECORD_HEADING, "",
+             f"How `{name}` was made and every check of its run, which its registry "
+             f"record (`keras_gan_zoo/applications/weights/{name}.json`) leaves out.", "",
+             PROVENANCE_PREFIX + provenance]
+    best = f"best: epoch {training.get('best_epoch')}{_restored(training)}"
+    fid_curve = curves.get("fid_curve")
+    if fid_curve:
+        real = (f" against {training['fid_real']:,} test images" if training.get("fid_real")
+                else "")
+        lines += ["", f"FID of {training['fid_samples']:,} samples{real}, checked every "
+                  f"{_every(training['fid_every'])} (epoch: FID; {best}): "
+                  + ", ".join(f"{point['epoch']}: {point['fid']}" for point in fid_curve)]
+    nll_curve = curves.get("val_nll_curve")
+    if nll_curve:
+        lines += ["", f"Validation NLL in nats of the {training['validation_images']:,} "
+                  f"held-out training images after epochs 1 to {len(nll_curve)} ({best}): "
+                  + ", ".join(map(str, nll_curve))]
     return "\n".join(lines) + "\n"
 
 
-def card_rows(entry, previous_fid=None):
-    """The rows of a model card's "Pretrained" table for a registry entry (see
+def card_rows(entry, previous_fid=None, curves=None):
+    """The rows of a model card's "Pretrained" table for a registry record (see
     ``docs/models/*.md``): ``{row name: markdown}`` in table order.
 
     Args:
-        entry: a registry entry (:func:`registry_entry`).
+        entry: a registry record (:func:`registry_entry`).
         previous_fid: the FID of the checkpoint this one replaces, shown beside the new.
+        curves: the run's :func:`training_curves`, summarised in a curve row.
     """
     training, metrics, files = entry["training"], entry["metrics"], entry["files"]
+    curves = curves or {}
     rows = {"recipe": f"`{entry['recipe']}`"}
     stop = ""
     if training.get("fid_every"):
-        every = training["fid_every"]
         stop = (f"FID of {training['fid_samples']:,} samples checked every "
-                f"{'epoch' if every == 1 else f'{every} epochs'}, stopped by "
+                f"{_every(training['fid_every'])}, stopped by "
                 f"{training.get('stopped_by') or 'the epoch limit'}; ")
     elif training.get("stopped_by"):
         stop = f"stopped by {training['stopped_by']}; "
@@ -450,26 +449,20 @@ def card_rows(entry, previous_fid=None):
         f"{training['epochs']:,} epochs, {steps} on {training['train_examples']:,} images, "
         f"`{training['dtype_policy']}`; {stop}{training['train_seconds']:,.0f} s of training "
         "on the project's 2-core CPU")
-    curve = training.get("fid_curve")
+    curve = curves.get("fid_curve")
     if curve:
         epochs = [point["epoch"] for point in curve]
         shown = ", ".join(map(str, epochs[:2])) + (f", ..., {epochs[-1]}" if len(epochs) > 2
                                                    else "")
-        restored = (", whose weights were restored" if training.get("restored_best_weights")
-                    else "")
         rows[f"FID curve ({training['fid_samples']:,} samples)"] = (
             ", ".join(f"{point['fid']:.1f}" for point in curve)
-            + f" (epochs {shown}; best: epoch {training['best_epoch']}{restored})")
-    nll_curve = training.get("val_nll_curve")
+            + f" (epochs {shown}; best: epoch {training['best_epoch']}{_restored(training)})")
+    nll_curve = curves.get("val_nll_curve")
     if nll_curve:  # autoregressive recipes: NLL of held-out training images every epoch
         best = training["best_epoch"]
-        restored = (", whose weights were restored" if training.get("restored_best_weights")
-                    else "")
         rows[f"validation NLL ({training['validation_images']:,} held-out training images)"] = (
             f"{nll_curve[0]:.2f} nats after epoch 1, {nll_curve[best - 1]:.2f} at epoch {best} "
-            f"(best{restored}), {nll_curve[-1]:.2f} at epoch {len(nll_curve)}")
-    if entry.get("provenance"):
-        rows["provenance"] = entry["provenance"]
+            f"(best{_restored(training)}), {nll_curve[-1]:.2f} at epoch {len(nll_curve)}")
     generator, model = files.get("generator"), files["model"]
     if generator:
         rows["generator weights"] = (

@@ -1,1148 +1,103 @@
-"""The registry of pretrained checkpoints: what each one is, its files, its numbers.
+"""The registry of pretrained checkpoints: one JSON record per checkpoint, read on demand.
 
-Every entry records:
+``weights/<name>.json`` sits beside the checkpoint's generator file and records:
 
 - ``architecture``: the zoo model name (``kgz.create_model``) and ``config``, the
   model's ``get_config()``: ``load_generator`` builds ``cls.from_config(config)``;
-- ``dataset`` the model was trained on;
+- ``dataset`` the model was trained on, and a ``description``;
 - ``files``: ``"generator"``, the generator's ``.weights.h5`` with float16 kernels
   (what ``load_generator`` loads; packaged with the wheel when ``packaged``), and
   ``"model"``, the full ``.keras`` checkpoint with the optimizer state (what
   ``load_model`` loads, served by the origin only), each with ``sha256`` and ``size``;
-- ``metrics``: FID / KID / IS / classes found measured on the shipped generator file by
-  :func:`keras_gan_zoo.applications.publish.measure`, with the extractor and the
-  numbers of generated and real images;
-- ``training``: epochs, steps, batch, precision and time on this project's 2-core CPU;
-- ``recipe``: the command that produced the checkpoint, and ``provenance`` notes;
-- ``card``: the model page with the samples of the shipped weights.
+- ``metrics``: measured on the shipped generator file by
+  :func:`keras_gan_zoo.applications.publish.measure` (FID / KID / IS / classes found, with
+  the extractor and the numbers of generated and real images) or, for an autoregressive
+  model, its test NLL;
+- ``training``: epochs, steps, batch, precision, time, what stopped it and the best epoch;
+- ``recipe``: the command that produced the checkpoint; ``card``: its model page, whose
+  *Training record* holds the run's curve and provenance.
 
 The numbers use the zoo's domain-classifier features, not Inception: they compare
-checkpoints of this zoo with each other, not with published FIDs. Re-measure an entry with
-``measure(load_generator(name), entry["dataset"], num_samples=10000, seed=0)``; the float32
-``.keras`` checkpoints measure within 0.001 FID of their float16-kernel generator files.
+checkpoints of this zoo with each other, not with published FIDs. The records are written
+by ``applications/publish_run.py`` (:func:`keras_gan_zoo.applications.publish.write_entry`).
 """
 
+import collections.abc
 import copy
 import difflib
 import fnmatch
+import functools
+import json
+import os
 
-__all__ = ["PRETRAINED", "get_entry", "list_pretrained"]
+__all__ = ["PRETRAINED", "RECORDS_DIR", "clear_cache", "get_entry", "list_pretrained",
+           "read_record", "record_path", "validate_entry"]
 
-_MACHINE = "2 CPU cores (x86_64, AVX512-BF16), no GPU"
+#: The folder of the records (and of the packaged generator files).
+RECORDS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+#: Keys every record has.
+REQUIRED_KEYS = ("architecture", "card", "config", "dataset", "description", "files",
+                 "metrics", "recipe", "training")
+#: The files of a checkpoint, and what the registry records of each.
+FILE_KINDS = ("generator", "model")
+FILE_KEYS = ("file", "packaged", "sha256", "size")
+_SUFFIX = ".json"
 
-PRETRAINED = {
-    "dcgan_fashion_mnist": {
-        "architecture": "dcgan",
-        "config": {"name": "dcgan",
-                   "latent_dim": 100,
-                   "num_classes": None,
-                   "d_steps": 1,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "minibatch_discrimination": 0},
-        "dataset": "fashion_mnist",
-        "description": ("DCGAN (ngf = ndf = 64) on Fashion-MNIST, 13 epochs: trained with FID "
-                        "checks every epoch until a 30-minute budget (the FID was still "
-                        "improving)."),
-        "files": {"generator": {"file": "dcgan_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "1954b54ec5bf066d3277b201bf16776a3d316da4aada0ed6366b29ad6682d16e",
-                                "size": 1553584,
-                                "packaged": True},
-                  "model": {"file": "dcgan_fashion_mnist.keras",
-                            "sha256": "29a1f2018ca34006a4f866fdf436c1ee23e4f7ac8d330572b24a597cda2ea276",
-                            "size": 18054070,
-                            "packaged": False}},
-        "metrics": {"fid": 14.2589,
-                    "kid": 0.5144,
-                    "kid_std": 0.0904,
-                    "is": 5.881,
-                    "is_std": 0.0778,
-                    "classes_found": 10,
-                    "class_entropy": 2.2942,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 13,
-                     "steps": 6084,
-                     "batch_size": 128,
-                     "train_examples": 59904,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1724.8,
-                     "epochs_asked": 60,
-                     "stopped_by": "time budget (30 min)",
-                     "best_epoch": 13,
-                     "fid_every": 1,
-                     "fid_samples": 2000,
-                     "fid_curve": [{"epoch": 1, "fid": 88.7396}, {"epoch": 2, "fid": 60.0913},
-                                   {"epoch": 3, "fid": 44.7316}, {"epoch": 4, "fid": 37.0324},
-                                   {"epoch": 5, "fid": 32.8913}, {"epoch": 6, "fid": 29.4158},
-                                   {"epoch": 7, "fid": 24.0956}, {"epoch": 8, "fid": 23.1461},
-                                   {"epoch": 9, "fid": 20.5087}, {"epoch": 10, "fid": 19.6497},
-                                   {"epoch": 11, "fid": 17.2917}, {"epoch": 12, "fid": 15.9588},
-                                   {"epoch": 13, "fid": 15.2552}],
-                     "machine": _MACHINE},
-        "recipe": ("python applications/dcgan_fashion_mnist.py --epochs 60 --fid_every 1 "
-                   "--patience 3 --max_minutes 30"),
-        "provenance": ("Trained by this recipe at the commit that added this entry (niced, "
-                       "sharing the 2 cores with a CI run, so train_seconds is inflated); "
-                       "config, time and sha256s from the metrics.json of the run. Replaces "
-                       "the 5-epoch checkpoint of 2026-11-22 (FID 30.26)."),
-        "card": "docs/models/dcgan.md",
-    },
-    "gan_mnist": {
-        "architecture": "gan",
-        "config": {"name": "gan",
-                   "latent_dim": 100,
-                   "num_classes": None,
-                   "d_steps": 1,
-                   "latent_distribution": "uniform",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "g_hidden_units": 1200,
-                   "d_hidden_units": 240,
-                   "pieces": 5,
-                   "dropout": 0.5,
-                   "input_dropout": 0.2,
-                   "loss": "nonsaturating",
-                   "optimizer": "adam",
-                   "minibatch_discrimination": 0},
-        "dataset": "mnist",
-        "description": ("Goodfellow et al.'s MLP GAN (2x1200 ReLU generator, maxout "
-                        "discriminator) on the 4,500 offline MNIST digits: FID of 2,000 "
-                        "samples checked every 10 epochs; the 20-minute budget stopped it at "
-                        "epoch 311 and the weights of the best check (epoch 290) were "
-                        "restored."),
-        "files": {"generator": {"file": "gan_mnist_generator.fp16.weights.h5",
-                                "sha256": "c2132a05677fedc49ad897eecdc8f11bc0bfd4cec3dad3a7485cafdd72c0613d",
-                                "size": 5030208,
-                                "packaged": True},
-                  "model": {"file": "gan_mnist.keras",
-                            "sha256": "ac083ab6b786d39ae25144294e8ea0f7b1f40864dd01c225a0065717305a366e",
-                            "size": 74780767,
-                            "packaged": False}},
-        "metrics": {"fid": 28.4681,
-                    "kid": 2.503,
-                    "kid_std": 0.1399,
-                    "is": 7.2987,
-                    "is_std": 0.1017,
-                    "classes_found": 10,
-                    "class_entropy": 2.2459,
-                    "extractor": "mnist",
-                    "num_generated": 10000,
-                    "num_real": 500,
-                    "real": "mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 311,
-                     "steps": 13995,
-                     "batch_size": 100,
-                     "train_examples": 4500,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1199.8,
-                     "epochs_asked": 1000,
-                     "max_minutes": 20.0,
-                     "stopped_by": "time budget (20 min)",
-                     "best_epoch": 290,
-                     "fid_every": 10,
-                     "fid_samples": 2000,
-                     "fid_real": 500,
-                     "fid_curve": [{"epoch": 10, "fid": 1979.876},
-                                   {"epoch": 20, "fid": 659.9682},
-                                   {"epoch": 30, "fid": 485.2043},
-                                   {"epoch": 40, "fid": 200.7909},
-                                   {"epoch": 50, "fid": 144.611}, {"epoch": 60, "fid": 99.167},
-                                   {"epoch": 70, "fid": 89.3538}, {"epoch": 80, "fid": 90.111},
-                                   {"epoch": 90, "fid": 75.2271},
-                                   {"epoch": 100, "fid": 66.5483},
-                                   {"epoch": 110, "fid": 71.9256},
-                                   {"epoch": 120, "fid": 56.5519},
-                                   {"epoch": 130, "fid": 56.3389},
-                                   {"epoch": 140, "fid": 55.4596},
-                                   {"epoch": 150, "fid": 51.7877},
-                                   {"epoch": 160, "fid": 44.3421},
-                                   {"epoch": 170, "fid": 48.911},
-                                   {"epoch": 180, "fid": 50.6727},
-                                   {"epoch": 190, "fid": 44.038}, {"epoch": 200, "fid": 44.766},
-                                   {"epoch": 210, "fid": 40.4958},
-                                   {"epoch": 220, "fid": 40.939},
-                                   {"epoch": 230, "fid": 37.9814},
-                                   {"epoch": 240, "fid": 38.7037},
-                                   {"epoch": 250, "fid": 38.8614},
-                                   {"epoch": 260, "fid": 35.9823},
-                                   {"epoch": 270, "fid": 35.075},
-                                   {"epoch": 280, "fid": 34.6777},
-                                   {"epoch": 290, "fid": 28.0582},
-                                   {"epoch": 300, "fid": 28.3866},
-                                   {"epoch": 310, "fid": 32.6654}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/gan_mnist.py --epochs 1000 --fid_every 10 --patience 3 "
-                   "--max_minutes 20"),
-        "provenance": ("Trained by this recipe at the commit that added this entry, alone on "
-                       "the machine; config, time, FID curve, sha256s and the 10,000-sample "
-                       "metrics of the shipped generator file from the run's metrics.json. "
-                       "Replaces the 150-epoch checkpoint of 2026-11-22 (FID 45.34)."),
-        "card": "docs/models/gan.md",
-    },
-    "lsgan_fashion_mnist": {
-        "architecture": "lsgan",
-        "config": {"name": "lsgan",
-                   "latent_dim": 100,
-                   "num_classes": None,
-                   "d_steps": 1,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "a": 0.0,
-                   "b": 1.0,
-                   "c": 1.0},
-        "dataset": "fashion_mnist",
-        "description": ("LSGAN (least squares loss, 0-1 coding) with DCGAN networks (ngf = ndf "
-                        "= 64) on Fashion-MNIST 28x28: FID of 2,000 samples checked after "
-                        "every epoch; the 35-minute budget stopped it at epoch 27 with the FID "
-                        "still falling and the weights of epoch 26 were restored."),
-        "files": {"generator": {"file": "lsgan_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "b084fda6db7a6b984e1bdada497732b94821d45f3d6835455a6b40e4d0bdd784",
-                                "size": 1553584,
-                                "packaged": True},
-                  "model": {"file": "lsgan_fashion_mnist.keras",
-                            "sha256": "28a28577463a1978f58dec6fe3323aa63bc08862f15f9ab39f8dff7423d3d044",
-                            "size": 18054069,
-                            "packaged": False}},
-        "metrics": {"fid": 9.5946,
-                    "kid": 0.3705,
-                    "kid_std": 0.0874,
-                    "is": 6.2613,
-                    "is_std": 0.0555,
-                    "classes_found": 10,
-                    "class_entropy": 2.2967,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 27,
-                     "steps": 25299,
-                     "batch_size": 64,
-                     "train_examples": 59968,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 2084.7,
-                     "epochs_asked": 100,
-                     "max_minutes": 35.0,
-                     "stopped_by": "time budget (35 min)",
-                     "best_epoch": 26,
-                     "fid_every": 1,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 1, "fid": 86.2693}, {"epoch": 2, "fid": 62.2708},
-                                   {"epoch": 3, "fid": 42.3788}, {"epoch": 4, "fid": 36.4609},
-                                   {"epoch": 5, "fid": 29.6807}, {"epoch": 6, "fid": 26.0536},
-                                   {"epoch": 7, "fid": 23.9269}, {"epoch": 8, "fid": 20.5122},
-                                   {"epoch": 9, "fid": 20.4549}, {"epoch": 10, "fid": 18.6552},
-                                   {"epoch": 11, "fid": 16.7543},
-                                   {"epoch": 12, "fid": 15.1064},
-                                   {"epoch": 13, "fid": 14.9375},
-                                   {"epoch": 14, "fid": 13.9286},
-                                   {"epoch": 15, "fid": 13.2013},
-                                   {"epoch": 16, "fid": 12.5714},
-                                   {"epoch": 17, "fid": 12.1467}, {"epoch": 18, "fid": 11.505},
-                                   {"epoch": 19, "fid": 11.5935},
-                                   {"epoch": 20, "fid": 10.4294},
-                                   {"epoch": 21, "fid": 10.6677},
-                                   {"epoch": 22, "fid": 10.1862},
-                                   {"epoch": 23, "fid": 10.9417}, {"epoch": 24, "fid": 9.9672},
-                                   {"epoch": 25, "fid": 10.2194}, {"epoch": 26, "fid": 9.9169},
-                                   {"epoch": 27, "fid": 10.3673}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/lsgan_fashion_mnist.py --epochs 100 --fid_every 1 "
-                   "--patience 3 --max_minutes 35"),
-        "provenance": ("Trained by this recipe (code of 2308dbb; its flags are now the "
-                       "defaults), alone on the machine; config, time, FID curve and sha256s "
-                       "from the run's metrics.json. Replaces the 4-epoch checkpoint without "
-                       "FID checks (FID 35.29)."),
-        "card": "docs/models/lsgan.md",
-    },
-    "wgan_fashion_mnist": {
-        "architecture": "wgan",
-        "config": {"name": "wgan",
-                   "latent_dim": 100,
-                   "num_classes": None,
-                   "d_steps": 5,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "clip_value": 0.01,
-                   "normalization": "batch"},
-        "dataset": "fashion_mnist",
-        "description": ("WGAN (weight clipping, n_critic = 5) on Fashion-MNIST 28x28: FID of "
-                        "2,000 samples checked every 2 epochs; the 40-minute budget stopped it "
-                        "at epoch 37 with the FID still falling and the weights of epoch 36 "
-                        "(the last check) were restored."),
-        "files": {"generator": {"file": "wgan_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "6f4493447c9836918287967c4b0bbd40d93c8fc26935a410239811ef20a1d6aa",
-                                "size": 1553584,
-                                "packaged": True},
-                  "model": {"file": "wgan_fashion_mnist.keras",
-                            "sha256": "5665857962638efbf487f4d882c8f2a67709f18806d4c4389ee92ed63c65898d",
-                            "size": 14455875,
-                            "packaged": False}},
-        "metrics": {"fid": 42.866,
-                    "kid": 1.5766,
-                    "kid_std": 0.1365,
-                    "is": 4.2993,
-                    "is_std": 0.0554,
-                    "classes_found": 10,
-                    "class_entropy": 2.25,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 37,
-                     "steps": 6919,
-                     "batch_size": 320,
-                     "train_examples": 59840,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 2355.3,
-                     "epochs_asked": 200,
-                     "max_minutes": 40.0,
-                     "stopped_by": "time budget (40 min)",
-                     "best_epoch": 36,
-                     "fid_every": 2,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 2, "fid": 90.3246}, {"epoch": 4, "fid": 89.2288},
-                                   {"epoch": 6, "fid": 90.1241}, {"epoch": 8, "fid": 80.9776},
-                                   {"epoch": 10, "fid": 75.2632},
-                                   {"epoch": 12, "fid": 71.9774}, {"epoch": 14, "fid": 68.122},
-                                   {"epoch": 16, "fid": 64.9923},
-                                   {"epoch": 18, "fid": 62.4644}, {"epoch": 20, "fid": 59.128},
-                                   {"epoch": 22, "fid": 57.7449},
-                                   {"epoch": 24, "fid": 56.1054},
-                                   {"epoch": 26, "fid": 53.7294},
-                                   {"epoch": 28, "fid": 52.1287}, {"epoch": 30, "fid": 48.916},
-                                   {"epoch": 32, "fid": 47.8347},
-                                   {"epoch": 34, "fid": 45.9484},
-                                   {"epoch": 36, "fid": 45.1533}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/wgan_fashion_mnist.py --epochs 200 --fid_every 2 "
-                   "--patience 3 --max_minutes 40"),
-        "provenance": ("Trained by this recipe (code of 2308dbb; its flags are now the "
-                       "defaults), alone on the machine apart from a few seconds of unit "
-                       "tests; config, time, FID curve and sha256s from the run's "
-                       "metrics.json. steps = generator updates (each batch of 320 makes 5 "
-                       "critic updates of 64). Replaces the 6-epoch checkpoint without FID "
-                       "checks (FID 84.45)."),
-        "card": "docs/models/wgan.md",
-    },
-    "wgan_gp_fashion_mnist": {
-        "architecture": "wgan_gp",
-        "config": {"name": "wgangp",
-                   "latent_dim": 100,
-                   "num_classes": None,
-                   "d_steps": 5,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "gp_weight": 10.0,
-                   "normalization": "layer"},
-        "dataset": "fashion_mnist",
-        "description": ("WGAN-GP (DCGAN generator, layer-norm critic, ngf = ndf = 64) on "
-                        "Fashion-MNIST, 28 epochs: FID of 2,000 samples checked after every "
-                        "epoch until the 45-minute budget (the FID was still improving)."),
-        "files": {"generator": {"file": "wgan_gp_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "ee9d19f34ef2a30809a8029ab12994408a00dbe3e2bffa5cdcd30197933162ff",
-                                "size": 1553584,
-                                "packaged": True},
-                  "model": {"file": "wgan_gp_fashion_mnist.keras",
-                            "sha256": "a7b3d29eeeb00122a90897aba34b7882e874a389b683ee9c1a90b4abe0ecf839",
-                            "size": 18298275,
-                            "packaged": False}},
-        "metrics": {"fid": 19.1415,
-                    "kid": 0.7631,
-                    "kid_std": 0.1156,
-                    "is": 5.6169,
-                    "is_std": 0.1227,
-                    "classes_found": 10,
-                    "class_entropy": 2.2984,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 28,
-                     "steps": 5236,
-                     "batch_size": 320,
-                     "train_examples": 59840,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 2675.3,
-                     "epochs_asked": 100,
-                     "max_minutes": 45.0,
-                     "stopped_by": "time budget (45 min)",
-                     "best_epoch": 28,
-                     "fid_every": 1,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 1, "fid": 87.6526}, {"epoch": 2, "fid": 80.5108},
-                                   {"epoch": 3, "fid": 71.6186}, {"epoch": 4, "fid": 63.1578},
-                                   {"epoch": 5, "fid": 56.367}, {"epoch": 6, "fid": 51.1241},
-                                   {"epoch": 7, "fid": 47.509}, {"epoch": 8, "fid": 43.7877},
-                                   {"epoch": 9, "fid": 42.0606}, {"epoch": 10, "fid": 39.0614},
-                                   {"epoch": 11, "fid": 36.8284}, {"epoch": 12, "fid": 34.4715},
-                                   {"epoch": 13, "fid": 32.6323}, {"epoch": 14, "fid": 32.1396},
-                                   {"epoch": 15, "fid": 30.2791}, {"epoch": 16, "fid": 29.7961},
-                                   {"epoch": 17, "fid": 27.5141}, {"epoch": 18, "fid": 27.2922},
-                                   {"epoch": 19, "fid": 26.4255}, {"epoch": 20, "fid": 26.1313},
-                                   {"epoch": 21, "fid": 25.177}, {"epoch": 22, "fid": 24.0597},
-                                   {"epoch": 23, "fid": 23.1918}, {"epoch": 24, "fid": 22.7079},
-                                   {"epoch": 25, "fid": 22.0686}, {"epoch": 26, "fid": 21.4123},
-                                   {"epoch": 27, "fid": 20.9522},
-                                   {"epoch": 28, "fid": 20.6293}],
-                     "restored_best_weights": False,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/wgan_gp_fashion_mnist.py --epochs 100 --fid_every 1 "
-                   "--patience 3 --max_minutes 45"),
-        "provenance": ("Trained by this recipe at the commit that added this entry, alone on "
-                       "the machine; config, time, FID curve, sha256s and the 10,000-sample "
-                       "metrics of the shipped generator file from the run's metrics.json. "
-                       "steps = generator updates (each after 5 critic updates of 64 images). "
-                       "Replaces the 4-epoch checkpoint of 2026-11-22 (FID 58.87)."),
-        "card": "docs/models/wgan_gp.md",
-    },
-    "acgan_mnist": {
-        "architecture": "acgan",
-        "config": {"name": "acgan",
-                   "latent_dim": 100,
-                   "num_classes": 10,
-                   "d_steps": 1,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "class_weight": 1.0},
-        "dataset": "mnist",
-        "description": ("ACGAN (DCGAN networks, ngf = ndf = 64, auxiliary 10-way class head) "
-                        "on the 4,500 offline MNIST digits: FID of 2,000 samples checked every "
-                        "5 epochs; early stopping after 3 checks without improvement stopped "
-                        "it at epoch 175 and restored epoch 160."),
-        "files": {"generator": {"file": "acgan_mnist_generator.fp16.weights.h5",
-                                "sha256": "5ef33d10b4517534e6b52dcbc530fe7fc11fc0314748eb9330b9391d7478f6e2",
-                                "size": 1689312,
-                                "packaged": True},
-                  "model": {"file": "acgan_mnist.keras",
-                            "sha256": "09d0bed459a196af2ef25ab46a91752068888de8936ccfad9fd2f90c2a248331",
-                            "size": 20579402,
-                            "packaged": False}},
-        "metrics": {"fid": 4.8247,
-                    "kid": 0.0708,
-                    "kid_std": 0.0783,
-                    "is": 9.4456,
-                    "is_std": 0.0385,
-                    "classes_found": 10,
-                    "class_entropy": 2.3014,
-                    "extractor": "mnist",
-                    "num_generated": 10000,
-                    "num_real": 500,
-                    "real": "mnist/test",
-                    "seed": 0,
-                    "labels": "cycling 0..9",
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 175,
-                     "steps": 7875,
-                     "batch_size": 100,
-                     "train_examples": 4500,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1151.5,
-                     "epochs_asked": 300,
-                     "max_minutes": 30.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 160,
-                     "fid_every": 5,
-                     "fid_samples": 2000,
-                     "fid_real": 500,
-                     "fid_curve": [{"epoch": 5, "fid": 167.7146}, {"epoch": 10, "fid": 91.5634},
-                                   {"epoch": 15, "fid": 69.4522}, {"epoch": 20, "fid": 44.6774},
-                                   {"epoch": 25, "fid": 26.8125}, {"epoch": 30, "fid": 18.5892},
-                                   {"epoch": 35, "fid": 15.2648}, {"epoch": 40, "fid": 14.6665},
-                                   {"epoch": 45, "fid": 14.4894}, {"epoch": 50, "fid": 12.8512},
-                                   {"epoch": 55, "fid": 12.2318}, {"epoch": 60, "fid": 11.5891},
-                                   {"epoch": 65, "fid": 9.8208}, {"epoch": 70, "fid": 9.4901},
-                                   {"epoch": 75, "fid": 8.7405}, {"epoch": 80, "fid": 7.9629},
-                                   {"epoch": 85, "fid": 7.0421}, {"epoch": 90, "fid": 6.3153},
-                                   {"epoch": 95, "fid": 6.386}, {"epoch": 100, "fid": 6.1547},
-                                   {"epoch": 105, "fid": 5.5769}, {"epoch": 110, "fid": 5.7871},
-                                   {"epoch": 115, "fid": 5.4186}, {"epoch": 120, "fid": 5.6947},
-                                   {"epoch": 125, "fid": 5.4008}, {"epoch": 130, "fid": 5.5195},
-                                   {"epoch": 135, "fid": 5.4563}, {"epoch": 140, "fid": 5.3891},
-                                   {"epoch": 145, "fid": 5.2448}, {"epoch": 150, "fid": 5.6173},
-                                   {"epoch": 155, "fid": 5.1627}, {"epoch": 160, "fid": 4.914},
-                                   {"epoch": 165, "fid": 5.2722}, {"epoch": 170, "fid": 5.2944},
-                                   {"epoch": 175, "fid": 5.3737}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/acgan_mnist.py --epochs 300 --fid_every 5 --patience 3 "
-                   "--max_minutes 30"),
-        "provenance": ("Trained by this recipe at the commit that added this entry, alone on "
-                       "the machine; config, time, FID curve and sha256s from the run's "
-                       "metrics.json; the 10,000-sample metrics measured on the shipped "
-                       "generator file. Replaces the 30-epoch checkpoint of 2026-11-22 (FID "
-                       "21.72)."),
-        "card": "docs/models/acgan.md",
-    },
-    "infogan_mnist": {
-        "architecture": "infogan",
-        "config": {"name": "info_gan",
-                   "d_steps": 1,
-                   "latent_distribution": "uniform",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "noise_dim": 62,
-                   "categorical_codes": [10],
-                   "continuous_codes": 2,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 64,
-                   "hidden_units": 1024,
-                   "q_units": 128,
-                   "categorical_weight": 1.0,
-                   "continuous_weight": 1.0,
-                   "learn_continuous_std": False},
-        "dataset": "mnist",
-        "description": ("InfoGAN (Chen et al.'s MNIST networks: 62 noise variables, one 10-way "
-                        "categorical and two continuous codes) on the 4,500 offline MNIST "
-                        "digits: FID of 2,000 samples checked every 5 epochs; early stopping "
-                        "after 3 checks without improvement stopped it at epoch 80 and "
-                        "restored epoch 65."),
-        "files": {"generator": {"file": "infogan_mnist_generator.fp16.weights.h5",
-                                "sha256": "e36963c66a2f031e6a7b4a8e9f5dbd40401c81231d2e02eb8d065fcfee773575",
-                                "size": 13359992,
-                                "packaged": True},
-                  "model": {"file": "infogan_mnist.keras",
-                            "sha256": "d81cd37a382a6491e58a8d464d0341c8a8cb20b1571c59ae8c297ab05bc0ab6f",
-                            "size": 266921365,
-                            "packaged": False}},
-        "metrics": {"fid": 4.3535,
-                    "kid": 0.1083,
-                    "kid_std": 0.0751,
-                    "is": 9.2062,
-                    "is_std": 0.0461,
-                    "classes_found": 10,
-                    "class_entropy": 2.2966,
-                    "extractor": "mnist",
-                    "num_generated": 10000,
-                    "num_real": 500,
-                    "real": "mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 80,
-                     "steps": 3600,
-                     "batch_size": 100,
-                     "train_examples": 4500,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1022.6,
-                     "epochs_asked": 300,
-                     "max_minutes": 20.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 65,
-                     "fid_every": 5,
-                     "fid_samples": 2000,
-                     "fid_real": 500,
-                     "fid_curve": [{"epoch": 5, "fid": 5283.6771},
-                                   {"epoch": 10, "fid": 134.0525},
-                                   {"epoch": 15, "fid": 34.3652}, {"epoch": 20, "fid": 16.2976},
-                                   {"epoch": 25, "fid": 10.1085}, {"epoch": 30, "fid": 8.7595},
-                                   {"epoch": 35, "fid": 7.9446}, {"epoch": 40, "fid": 6.1488},
-                                   {"epoch": 45, "fid": 7.5621}, {"epoch": 50, "fid": 6.2167},
-                                   {"epoch": 55, "fid": 5.5564}, {"epoch": 60, "fid": 6.7273},
-                                   {"epoch": 65, "fid": 4.8709}, {"epoch": 70, "fid": 7.4245},
-                                   {"epoch": 75, "fid": 8.1356}, {"epoch": 80, "fid": 4.9837}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/infogan_mnist.py --epochs 300 --fid_every 5 --patience "
-                   "3 --max_minutes 20"),
-        "provenance": ("Trained by this recipe at the commit that added this entry, alone on "
-                       "the machine; config, time, FID curve and sha256s from the run's "
-                       "metrics.json; the 10,000-sample metrics measured on the shipped "
-                       "generator file. Replaces the 20-epoch checkpoint of 2026-12-01 (FID "
-                       "13.27)."),
-        "card": "docs/models/infogan.md",
-    },
-    "autoencoder_fashion_mnist": {
-        "architecture": "autoencoder",
-        "config": {"name": "autoencoder",
-                   "latent_dim": 16,
-                   "seed": 0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 32,
-                   "density_components": 10,
-                   "density_on_epoch_end": True,
-                   "density_samples": 10000},
-        "dataset": "fashion_mnist",
-        "description": ("Convolutional autoencoder (16-d code) on Fashion-MNIST 28x28, "
-                        "sampling a 10-component Gaussian mixture fitted on the 59,904 "
-                        "training codes: FID of 2,000 samples checked every 2 epochs; early "
-                        "stopping after 3 checks without improvement stopped it at epoch 16 "
-                        "and restored epoch 10."),
-        "files": {"generator": {"file": "autoencoder_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "3fc67d863807a51b3cfaa96153ec07aeb22d5e9577cfa7a2ee476ba7007b7754",
-                                "size": 215748,
-                                "packaged": True},
-                  "model": {"file": "autoencoder_fashion_mnist.keras",
-                            "sha256": "e6c9231332e5aa1337c6fbcb785b55957c35afa24520d0b3f4a78d95ef8bb36b",
-                            "size": 2113408,
-                            "packaged": False}},
-        "metrics": {"fid": 7.8883,
-                    "kid": 0.3341,
-                    "kid_std": 0.0937,
-                    "is": 7.092,
-                    "is_std": 0.0933,
-                    "classes_found": 10,
-                    "class_entropy": 2.2611,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "test_mse": 0.03968,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 16,
-                     "steps": 7488,
-                     "batch_size": 128,
-                     "train_examples": 59904,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 442.7,
-                     "epochs_asked": 200,
-                     "max_minutes": 20.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 10,
-                     "fid_every": 2,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 2, "fid": 13.0765}, {"epoch": 4, "fid": 10.4026},
-                                   {"epoch": 6, "fid": 11.6681}, {"epoch": 8, "fid": 10.9212},
-                                   {"epoch": 10, "fid": 9.4773}, {"epoch": 12, "fid": 11.017},
-                                   {"epoch": 14, "fid": 11.0341},
-                                   {"epoch": 16, "fid": 10.0796}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/autoencoder_fashion_mnist.py --epochs 200 --fid_every "
-                   "2 --patience 3 --max_minutes 20"),
-        "provenance": ("Trained by this recipe (code of 2308dbb; its flags are now the "
-                       "defaults), alone on the machine apart from a few seconds of unit "
-                       "tests; then the mixture was fitted on all training codes. Config, "
-                       "time, FID curve, sha256s and test_mse from the run's metrics.json; "
-                       "test_mse: 10,000 test images, [-1, 1] scale, of the .keras checkpoint. "
-                       "Replaces the 9-epoch checkpoint of a 4.5-minute budget (FID 9.44, test "
-                       "MSE 0.0444)."),
-        "card": "docs/models/autoencoder.md",
-    },
-    "vae_gan_fashion_mnist": {
-        "architecture": "vae_gan",
-        "config": {"name": "vaegan",
-                   "latent_dim": 128,
-                   "num_classes": None,
-                   "d_steps": 1,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 32,
-                   "hidden_units": 512,
-                   "gamma": 0.01,
-                   "equilibrium": 0.68,
-                   "margin": 0.4},
-        "dataset": "fashion_mnist",
-        "description": ("VAE-GAN (Larsen et al.; 128-d latent, 32 base filters, feature "
-                        "reconstruction at the discriminator's last convolution) on the first "
-                        "30,000 Fashion-MNIST training images, with the authors' equilibrium "
-                        "rule (0.68 +- 0.4): FID of 2,000 samples checked after every epoch; "
-                        "early stopping ended the run at epoch 7 and restored the weights of "
-                        "epoch 4."),
-        "files": {"generator": {"file": "vae_gan_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "b8bb8d822ec95284c52e7489ac8d24bce0c8779578becb590868e51e6278838d",
-                                "size": 2053424,
-                                "packaged": True},
-                  "model": {"file": "vae_gan_fashion_mnist.keras",
-                            "sha256": "78c9e51fc5b6e1dab1356e64d4e5a3e1df48ec509c5cc18ad8c6bb253b7038ed",
-                            "size": 128642280,
-                            "packaged": False}},
-        "metrics": {"fid": 92.0995,
-                    "kid": 2.6002,
-                    "kid_std": 0.1508,
-                    "is": 2.4651,
-                    "is_std": 0.0374,
-                    "classes_found": 8,
-                    "class_entropy": 1.6319,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "test_mse": 0.05265,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 7,
-                     "steps": 3276,
-                     "batch_size": 64,
-                     "train_examples": 29952,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1141.2,
-                     "epochs_asked": 200,
-                     "max_minutes": 40.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 4,
-                     "fid_every": 1,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 1, "fid": 105.1225},
-                                   {"epoch": 2, "fid": 118.7716},
-                                   {"epoch": 3, "fid": 111.2809}, {"epoch": 4, "fid": 94.5577},
-                                   {"epoch": 5, "fid": 97.5929}, {"epoch": 6, "fid": 97.0633},
-                                   {"epoch": 7, "fid": 98.7782}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/vae_gan_fashion_mnist.py --equilibrium 0.68 --margin "
-                   "0.4"),
-        "provenance": ("Trained by this recipe (code of 97a6582: the equilibrium rule, with "
-                       "--equilibrium 0.68 --margin 0.4; these are now the defaults), alone on "
-                       "the machine apart from about four minutes of unit tests and recipe "
-                       "smoke runs; config, time, FID curve, sha256s and test_mse from the "
-                       "run's metrics.json; test_mse: 10,000 test images, [-1, 1] scale, of "
-                       "the .keras checkpoint. Replaces the epoch-1 checkpoint of the same "
-                       "recipe without the rule (FID 126.01)."),
-        "card": "docs/models/vae_gan.md",
-    },
-    "vae_mnist": {
-        "architecture": "vae",
-        "config": {"name": "vae",
-                   "latent_dim": 32,
-                   "seed": 0,
-                   "image_shape": [28, 28, 1],
-                   "base_filters": 32,
-                   "likelihood": "bernoulli",
-                   "beta": 1.0,
-                   "binarization": "dynamic"},
-        "dataset": "mnist",
-        "description": ("VAE (Bernoulli decoder, dynamic binarisation, 32-d latent) on the "
-                        "4,500 offline MNIST digits: FID of 2,000 samples checked every 10 "
-                        "epochs; the 15-minute budget stopped it at epoch 385 with the FID "
-                        "still falling and the weights of epoch 380 were restored. generate "
-                        "decodes z ~ N(0, I) to the mean image."),
-        "files": {"generator": {"file": "vae_mnist_generator.fp16.weights.h5",
-                                "sha256": "20a6391591221d92fe9f1cdcd1c1f74c75cd4b589e37f8f6f9efdfe77ae50768",
-                                "size": 299272,
-                                "packaged": True},
-                  "model": {"file": "vae_mnist.keras",
-                            "sha256": "e6699dee1e8c93443a29b16727637a94342bda61eefbf2ff4d1f88aa7865722b",
-                            "size": 4510502,
-                            "packaged": False}},
-        "metrics": {"fid": 45.4254,
-                    "kid": 4.2433,
-                    "kid_std": 0.1721,
-                    "is": 6.3042,
-                    "is_std": 0.0536,
-                    "classes_found": 10,
-                    "class_entropy": 2.2771,
-                    "extractor": "mnist",
-                    "num_generated": 10000,
-                    "num_real": 500,
-                    "real": "mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "test_nll_nats": 98.83,
-                    "nll_k": 2000,
-                    "test_negative_elbo_nats": 110.131,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 385,
-                     "steps": 17325,
-                     "batch_size": 100,
-                     "train_examples": 4500,
-                     "dtype_policy": "float32",
-                     "train_seconds": 898.3,
-                     "epochs_asked": 1000,
-                     "max_minutes": 15.0,
-                     "stopped_by": "time budget (15 min)",
-                     "best_epoch": 380,
-                     "fid_every": 10,
-                     "fid_samples": 2000,
-                     "fid_real": 500,
-                     "fid_curve": [{"epoch": 10, "fid": 112.4327},
-                                   {"epoch": 20, "fid": 85.1604},
-                                   {"epoch": 30, "fid": 74.7578},
-                                   {"epoch": 40, "fid": 70.8787},
-                                   {"epoch": 50, "fid": 66.4157},
-                                   {"epoch": 60, "fid": 64.7586},
-                                   {"epoch": 70, "fid": 63.5634},
-                                   {"epoch": 80, "fid": 61.7329},
-                                   {"epoch": 90, "fid": 60.5256},
-                                   {"epoch": 100, "fid": 58.6307},
-                                   {"epoch": 110, "fid": 57.1339},
-                                   {"epoch": 120, "fid": 56.6328},
-                                   {"epoch": 130, "fid": 55.7426},
-                                   {"epoch": 140, "fid": 54.9393},
-                                   {"epoch": 150, "fid": 54.8562},
-                                   {"epoch": 160, "fid": 54.2817},
-                                   {"epoch": 170, "fid": 52.4582},
-                                   {"epoch": 180, "fid": 52.4722},
-                                   {"epoch": 190, "fid": 52.0943},
-                                   {"epoch": 200, "fid": 52.1409},
-                                   {"epoch": 210, "fid": 50.7464},
-                                   {"epoch": 220, "fid": 50.6791},
-                                   {"epoch": 230, "fid": 50.0639},
-                                   {"epoch": 240, "fid": 49.3725},
-                                   {"epoch": 250, "fid": 49.2178},
-                                   {"epoch": 260, "fid": 48.2271},
-                                   {"epoch": 270, "fid": 48.3138},
-                                   {"epoch": 280, "fid": 47.9128},
-                                   {"epoch": 290, "fid": 47.5005},
-                                   {"epoch": 300, "fid": 47.2745},
-                                   {"epoch": 310, "fid": 47.4739},
-                                   {"epoch": 320, "fid": 46.8428},
-                                   {"epoch": 330, "fid": 47.192},
-                                   {"epoch": 340, "fid": 46.785},
-                                   {"epoch": 350, "fid": 45.784},
-                                   {"epoch": 360, "fid": 45.893},
-                                   {"epoch": 370, "fid": 45.5661},
-                                   {"epoch": 380, "fid": 44.9819}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/vae_mnist.py --epochs 1000 --fid_every 10 --patience 3 "
-                   "--max_minutes 15"),
-        "provenance": ("Trained by this recipe (code of 2308dbb; its flags are now the "
-                       "defaults), alone on the machine except for a one-minute test run early "
-                       "on; config, time, FID curve, sha256s and the test likelihoods from the "
-                       "run's metrics.json. test_nll_nats / test_negative_elbo_nats: the 500 "
-                       "test digits binarised once (seed 0), of the .keras checkpoint. "
-                       "Replaces the 82-epoch checkpoint of 2026-12-01 (FID 61.61, test NLL "
-                       "97.27 nats)."),
-        "card": "docs/models/vae.md",
-    },
-    "cgan_mnist": {
-        "architecture": "cgan",
-        "config": {"name": "cgan",
-                   "latent_dim": 100,
-                   "num_classes": 10,
-                   "d_steps": 1,
-                   "latent_distribution": "normal",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "architecture": "conv",
-                   "base_filters": 64,
-                   "z_units": 200,
-                   "label_units": 1000,
-                   "hidden_units": 1200,
-                   "d_units": 240,
-                   "dropout": 0.5},
-        "dataset": "mnist",
-        "description": ("CGAN (conv: DCGAN networks, ngf = ndf = 64, the label appended to z "
-                        "and as one plane per class to D's input) on the 4,500 offline MNIST "
-                        "digits: FID of 2,000 samples checked every 5 epochs; early stopping "
-                        "after 3 checks without improvement stopped it at epoch 115 and "
-                        "restored epoch 100."),
-        "files": {"generator": {"file": "cgan_mnist_generator.fp16.weights.h5",
-                                "sha256": "9717fcbb640c8cdbc1d50c197451a60720b733572e87e9892146b25be210974c",
-                                "size": 1689312,
-                                "packaged": True},
-                  "model": {"file": "cgan_mnist.keras",
-                            "sha256": "209793e6786d1575d0ddcb23d5200e9f487be39bcc1d4cc6bbbd476b4fdb1026",
-                            "size": 19533924,
-                            "packaged": False}},
-        "metrics": {"fid": 3.0818,
-                    "kid": 0.0237,
-                    "kid_std": 0.0897,
-                    "is": 9.7204,
-                    "is_std": 0.0484,
-                    "classes_found": 10,
-                    "class_entropy": 2.3025,
-                    "extractor": "mnist",
-                    "num_generated": 10000,
-                    "num_real": 500,
-                    "real": "mnist/test",
-                    "seed": 0,
-                    "labels": "cycling 0..9",
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 115,
-                     "steps": 5175,
-                     "batch_size": 100,
-                     "train_examples": 4500,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 732.3,
-                     "epochs_asked": 300,
-                     "max_minutes": 20.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 100,
-                     "fid_every": 5,
-                     "fid_samples": 2000,
-                     "fid_real": 500,
-                     "fid_curve": [{"epoch": 5, "fid": 113.7591}, {"epoch": 10, "fid": 67.4591},
-                                   {"epoch": 15, "fid": 45.7726}, {"epoch": 20, "fid": 32.5858},
-                                   {"epoch": 25, "fid": 23.9727}, {"epoch": 30, "fid": 17.8606},
-                                   {"epoch": 35, "fid": 14.5439}, {"epoch": 40, "fid": 10.0288},
-                                   {"epoch": 45, "fid": 9.4427}, {"epoch": 50, "fid": 7.4175},
-                                   {"epoch": 55, "fid": 5.4195}, {"epoch": 60, "fid": 5.4113},
-                                   {"epoch": 65, "fid": 4.2889}, {"epoch": 70, "fid": 4.0621},
-                                   {"epoch": 75, "fid": 3.6027}, {"epoch": 80, "fid": 3.4367},
-                                   {"epoch": 85, "fid": 3.395}, {"epoch": 90, "fid": 3.3925},
-                                   {"epoch": 95, "fid": 3.5187}, {"epoch": 100, "fid": 3.3245},
-                                   {"epoch": 105, "fid": 3.3406}, {"epoch": 110, "fid": 3.4044},
-                                   {"epoch": 115, "fid": 3.3246}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/cgan_mnist.py --epochs 300 --fid_every 5 --patience 3 "
-                   "--max_minutes 20"),
-        "provenance": ("Trained by this recipe at the commit that added this entry, alone on "
-                       "the machine; config, time, FID curve and sha256s from the run's "
-                       "metrics.json; the 10,000-sample metrics measured on the shipped "
-                       "generator file. Replaces the 50-epoch checkpoint of 2026-12-01 (FID "
-                       "5.98)."),
-        "card": "docs/models/cgan.md",
-    },
-    "lapgan_fashion_mnist": {
-        "architecture": "lapgan",
-        "config": {"name": "lapgan",
-                   "latent_dim": 1080,
-                   "num_classes": None,
-                   "d_steps": 1,
-                   "latent_distribution": "uniform",
-                   "seed": 0,
-                   "label_smoothing": 0.0,
-                   "feature_matching": None,
-                   "historical_averaging": 0.0,
-                   "image_shape": [28, 28, 1],
-                   "num_levels": 3,
-                   "coarse_latent_dim": 100,
-                   "coarse_units": 1200,
-                   "coarse_d_units": 600,
-                   "level_filters": 32,
-                   "dropout": 0.0,
-                   "batch_norm": True},
-        "dataset": "fashion_mnist",
-        "description": ("LAPGAN (7 -> 14 -> 28 pyramid, level_filters 32) on Fashion-MNIST "
-                        "28x28: FID of 2,000 samples checked after every epoch; early stopping "
-                        "(patience 3) ended the run at epoch 6 and restored the weights of "
-                        "epoch 3."),
-        "files": {"generator": {"file": "lapgan_fashion_mnist_generator.fp16.weights.h5",
-                                "sha256": "e6420b804a0c03f724fd9323610ca959792b64fccba304c326b4bc8ce028b834",
-                                "size": 3586512,
-                                "packaged": True},
-                  "model": {"file": "lapgan_fashion_mnist.keras",
-                            "sha256": "f1d763c0508e9256e0214a3e7d215c7b57c2e470fca9711d47032712db09dcac",
-                            "size": 43944274,
-                            "packaged": False}},
-        "metrics": {"fid": 42.4671,
-                    "kid": 1.5059,
-                    "kid_std": 0.1241,
-                    "is": 5.0196,
-                    "is_std": 0.064,
-                    "classes_found": 10,
-                    "class_entropy": 2.2547,
-                    "extractor": "fashion_mnist",
-                    "num_generated": 10000,
-                    "num_real": 10000,
-                    "real": "fashion_mnist/test",
-                    "seed": 0,
-                    "labels": None,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 6,
-                     "steps": 2808,
-                     "batch_size": 128,
-                     "train_examples": 59904,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 701.9,
-                     "epochs_asked": 100,
-                     "max_minutes": 45.0,
-                     "stopped_by": "early stopping (patience 3 FID checks)",
-                     "best_epoch": 3,
-                     "fid_every": 1,
-                     "fid_samples": 2000,
-                     "fid_real": 2000,
-                     "fid_curve": [{"epoch": 1, "fid": 84.8416}, {"epoch": 2, "fid": 66.3933},
-                                   {"epoch": 3, "fid": 43.9667}, {"epoch": 4, "fid": 64.4374},
-                                   {"epoch": 5, "fid": 44.19}, {"epoch": 6, "fid": 46.408}],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/lapgan_fashion_mnist.py --epochs 100 --fid_every 1 "
-                   "--patience 3 --max_minutes 45"),
-        "provenance": ("Trained by this recipe (code of 61db19a; its flags are now the "
-                       "defaults), alone on the machine apart from about two minutes of unit "
-                       "tests during epochs 2-4 (epoch 2 took 151 s against 96 s); config, "
-                       "time, FID curve and sha256s from the run's metrics.json. Replaces the "
-                       "4-epoch checkpoint without FID checks (FID 43.80)."),
-        "card": "docs/models/lapgan.md",
-    },
-    "pixelcnn_mnist": {
-        "architecture": "pixelcnn",
-        "config": {"name": "pixel_cnn",
-                   "image_shape": [28, 28, 1],
-                   "output": "bernoulli",
-                   "palette": None,
-                   "palette_size": 16,
-                   "seed": 0,
-                   "filters": 64,
-                   "num_layers": 7,
-                   "kernel_size": 3,
-                   "first_kernel_size": 7,
-                   "output_filters": 64},
-        "dataset": "mnist",
-        "description": ("PixelCNN (masked convolutions, 64 filters, 7 residual blocks, "
-                        "Bernoulli pixels) on the offline binarised MNIST (4,000 training "
-                        "digits, 500 held out for validation): trained until the held-out NLL "
-                        "stopped improving (patience 10), epoch 45 of 55 restored."),
-        "files": {"generator": {"file": "pixelcnn_mnist_generator.fp16.weights.h5",
-                                "sha256": "4c03aec86de7b0c663d915977426a5d1dd8d80e9b973253706fa2202cc6bb49e",
-                                "size": 341112,
-                                "packaged": True},
-                  "model": {"file": "pixelcnn_mnist.keras",
-                            "sha256": "22cdd61acb9028d3cc6cb0de22718badc0c2483e7bfc65d143f0f742fc899cb2",
-                            "size": 969510,
-                            "packaged": False}},
-        "metrics": {"test_nll_nats": 94.107,
-                    "test_bits_per_dim": 0.1732,
-                    "num_test": 500,
-                    "real": "mnist/test",
-                    "binarised": "fixed stochastic, Bernoulli(intensity), seed 0",
-                    "samples_per_second": 3.058,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 55,
-                     "steps": 6875,
-                     "batch_size": 32,
-                     "train_examples": 4000,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 608.0,
-                     "epochs_asked": 300,
-                     "max_minutes": 20.0,
-                     "stopped_by": ("early stopping (patience 10 epochs without a lower "
-                                    "validation NLL)"),
-                     "best_epoch": 45,
-                     "validation_images": 500,
-                     "val_nll_curve": [103.996, 100.479, 101.897, 98.557, 98.421, 97.531,
-                                       97.076, 97.74, 96.106, 96.439, 97.465, 96.163, 95.96,
-                                       95.431, 95.062, 94.534, 94.329, 94.734, 94.784, 94.079,
-                                       94.19, 94.716, 94.441, 94.116, 94.099, 94.235, 93.803,
-                                       94.244, 93.799, 94.133, 93.915, 93.586, 93.386, 93.82,
-                                       93.698, 94.552, 93.44, 93.645, 93.513, 93.358, 93.677,
-                                       93.62, 93.573, 93.542, 93.286, 93.769, 93.682, 93.56,
-                                       93.874, 93.903, 93.426, 93.828, 93.557, 93.604, 93.803],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/pixelcnn_mnist.py --epochs 300 --validation_images 500 "
-                   "--patience 10 --max_train_minutes 20"),
-        "provenance": ("Trained by this recipe (code of a660f93; its flags are now the "
-                       "defaults), alone on the machine; config, time, validation NLL curve, "
-                       "test NLL and sha256s from the run's metrics.json. The test NLL is that "
-                       "of the shipped float16 file (the float32 checkpoint: 94.107 nats). A "
-                       "first run with patience 3 stopped at epoch 12 on a noisy held-out "
-                       "curve (test NLL 97.11) and was not published."),
-        "card": "docs/models/pixelcnn.md",
-    },
-    "gated_pixelcnn_mnist": {
-        "architecture": "gated_pixelcnn",
-        "config": {"name": "gated_pixel_cnn",
-                   "image_shape": [28, 28, 1],
-                   "output": "bernoulli",
-                   "palette": None,
-                   "palette_size": 16,
-                   "seed": 0,
-                   "filters": 32,
-                   "num_layers": 8,
-                   "kernel_size": 3,
-                   "first_kernel_size": 7,
-                   "output_filters": 64,
-                   "num_classes": None},
-        "dataset": "mnist",
-        "description": ("Gated PixelCNN (p = 32, 8 gated layers, Bernoulli pixels, "
-                        "unconditional) on the offline binarised MNIST (4,000 training digits, "
-                        "500 held out for validation): the 20-minute budget stopped it at "
-                        "epoch 39 with the held-out NLL still falling slowly; epoch 38, the "
-                        "best, restored."),
-        "files": {"generator": {"file": "gated_pixelcnn_mnist_generator.fp16.weights.h5",
-                                "sha256": "2e19b6121e4f7b1402b16b0f18340b68187c15f04ae40aa0e4124ffca0375853",
-                                "size": 497080,
-                                "packaged": True},
-                  "model": {"file": "gated_pixelcnn_mnist.keras",
-                            "sha256": "25b5580bbb0aa1d8430aa1ff1be6b1c3e90b17379fe40d41af84176d1b656d19",
-                            "size": 1578209,
-                            "packaged": False}},
-        "metrics": {"test_nll_nats": 94.299,
-                    "test_bits_per_dim": 0.1735,
-                    "num_test": 500,
-                    "real": "mnist/test",
-                    "binarised": "fixed stochastic, Bernoulli(intensity), seed 0",
-                    "samples_per_second": 1.517,
-                    "measured_on": "the generator file"},
-        "training": {"epochs": 39,
-                     "steps": 4875,
-                     "batch_size": 32,
-                     "train_examples": 4000,
-                     "dtype_policy": "mixed_bfloat16",
-                     "train_seconds": 1207.2,
-                     "epochs_asked": 300,
-                     "max_minutes": 20.0,
-                     "stopped_by": "time budget (20 min)",
-                     "best_epoch": 38,
-                     "validation_images": 500,
-                     "val_nll_curve": [108.089, 104.142, 103.529, 101.069, 100.038, 99.205,
-                                       98.721, 98.272, 97.853, 97.194, 96.775, 96.757, 96.361,
-                                       95.82, 96.026, 95.44, 95.196, 95.141, 94.735, 94.65,
-                                       94.605, 94.679, 94.545, 94.691, 95.822, 95.317, 95.111,
-                                       94.868, 94.478, 94.119, 94.305, 93.928, 93.978, 93.964,
-                                       93.618, 93.6, 93.551, 93.525, 93.543],
-                     "restored_best_weights": True,
-                     "machine": _MACHINE},
-        "recipe": ("python applications/gated_pixelcnn_mnist.py --epochs 300 "
-                   "--validation_images 500 --patience 10 --max_train_minutes 20"),
-        "provenance": ("Trained by this recipe (code of 81ec93a; its flags are now the "
-                       "defaults), alone on the machine apart from about two minutes of unit "
-                       "tests during its first three epochs; config, time, validation NLL "
-                       "curve, test NLL and sha256s from the run's metrics.json. The test NLL "
-                       "is that of the shipped float16 file."),
-        "card": "docs/models/gated_pixelcnn.md",
-    },
-}
+
+def validate_entry(entry, where):
+    """Raises a ValueError naming `where` unless `entry` has every key of a record."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: a pretrained record is a JSON object; got "
+                         f"{type(entry).__name__}.")
+    missing = [key for key in REQUIRED_KEYS if key not in entry]
+    if missing:
+        raise ValueError(f"{where}: a pretrained record needs the keys {missing} "
+                         f"(expected {list(REQUIRED_KEYS)}; it has {sorted(entry)}).")
+    files = entry["files"]
+    for kind in FILE_KINDS:
+        spec = files.get(kind) if isinstance(files, dict) else None
+        lacking = list(FILE_KEYS) if not isinstance(spec, dict) else [
+            key for key in FILE_KEYS if key not in spec]
+        if lacking:
+            raise ValueError(f"{where}: files[{kind!r}] needs the keys {lacking} "
+                             f"(expected {list(FILE_KEYS)} for each of {list(FILE_KINDS)}).")
+
+
+def record_path(name, directory=None):
+    """The path of record `name` in `directory` (default :data:`RECORDS_DIR`)."""
+    return os.path.join(directory or RECORDS_DIR, name + _SUFFIX)
+
+
+def read_record(path):
+    """The validated record stored at `path` (not cached).
+
+    Raises:
+        ValueError: the file is not JSON or lacks a key; the message names the file.
+    """
+    with open(path, encoding="utf-8") as f:
+        try:
+            entry = json.load(f)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not a JSON pretrained record ({error}).") from None
+    validate_entry(entry, path)
+    return entry
+
+
+@functools.lru_cache(maxsize=None)
+def _names(directory):
+    return tuple(sorted(file[:-len(_SUFFIX)] for file in os.listdir(directory)
+                        if file.endswith(_SUFFIX)))
+
+
+@functools.lru_cache(maxsize=None)
+def _record(path):
+    return read_record(path)
+
+
+def clear_cache():
+    """Forgets the names and records read so far (after writing a record in this process)."""
+    _names.cache_clear()
+    _record.cache_clear()
 
 
 def list_pretrained(pattern="*"):
@@ -1150,21 +105,47 @@ def list_pretrained(pattern="*"):
 
     Example:
         >>> list_pretrained("*fashion_mnist")
-        ['dcgan_fashion_mnist', 'lsgan_fashion_mnist', ...]
+        ['autoencoder_fashion_mnist', 'dcgan_fashion_mnist', ...]
     """
-    return sorted(name for name in PRETRAINED if fnmatch.fnmatch(name, pattern))
+    return [name for name in _names(RECORDS_DIR) if fnmatch.fnmatch(name, pattern)]
 
 
 def get_entry(name):
-    """A deep copy of the registry entry `name` (plus its ``"name"``).
+    """A deep copy of the record `name` (plus its ``"name"``).
 
     Raises:
-        ValueError: an unknown name; the message lists the known ones.
+        ValueError: an unknown name (the message lists the known ones), or a damaged
+            record (the message names its file).
     """
-    if not isinstance(name, str) or name not in PRETRAINED:
-        known = sorted(PRETRAINED)
+    known = _names(RECORDS_DIR)
+    if not isinstance(name, str) or name not in known:
         close = difflib.get_close_matches(str(name), known, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"Unknown pretrained model {name!r}.{hint} "
                          f"Known pretrained models: {', '.join(known)}.")
-    return {"name": name, **copy.deepcopy(PRETRAINED[name])}
+    return {"name": name, **copy.deepcopy(_record(record_path(name)))}
+
+
+class _Records(collections.abc.Mapping):
+    """Read-only ``{name: record}`` view of the registry; records are read when asked."""
+
+    def __getitem__(self, name):
+        if name not in self:
+            raise KeyError(name)
+        return copy.deepcopy(_record(record_path(name)))
+
+    def __contains__(self, name):
+        return name in _names(RECORDS_DIR)
+
+    def __iter__(self):
+        return iter(_names(RECORDS_DIR))
+
+    def __len__(self):
+        return len(_names(RECORDS_DIR))
+
+    def __repr__(self):
+        return f"<pretrained records in {RECORDS_DIR}: {', '.join(self)}>"
+
+
+#: Every record by name, read-only (``dict(PRETRAINED)`` reads them all).
+PRETRAINED = _Records()
