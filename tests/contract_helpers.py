@@ -63,3 +63,17 @@ def serve_in_fresh_process(script, args, cwd):
                             capture_output=True, text=True, timeout=300, cwd=cwd)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def training_data(model, n=8, seed=0):
+    """`(x, y)` numpy inputs of `n` examples for a model of any family: images in
+    [-1, 1] or sequences (audio in [-1, 1], token ids), and cycling labels (or None)."""
+    if model.family == "sequence":
+        rng = np.random.default_rng(seed)
+        if model.input_kind == "audio":
+            x = rng.uniform(-1, 1, (n, 12)).astype("float32")
+        else:
+            x = rng.integers(0, model.num_symbols, (n, 12)).astype("int32")
+    else:
+        x = images_for(model, n, seed)
+    return x, labels_for(model, n)

@@ -126,7 +126,7 @@ def test_binarization_dynamic_resamples_and_threshold_is_fixed():
     x = digits(8)
     first, again = model._targets(tf.constant(x)), model._targets(tf.constant(x))
     np.testing.assert_array_equal(first.numpy(), again.numpy())  # same step, same draw
-    model.optimizer.iterations.assign_add(1)
+    model.step_counter.assign_add(1)
     assert not np.array_equal(first.numpy(), model._targets(tf.constant(x)).numpy())
     np.testing.assert_allclose(first.numpy().mean(), ((x + 1) / 2).mean(), atol=0.05)
     binary = model.binarize(x, seed=0)

@@ -86,7 +86,7 @@ def test_apply_if_updates_only_when_the_condition_holds(distributed, loss_scaled
     under MirroredStrategy (where the branch runs in the cross-replica context)."""
     import tensorflow as tf
 
-    from keras_gan_zoo.models.base import apply_if
+    from keras_gan_zoo.models.replicas import apply_if
 
     strategy = mirrored_strategy if distributed else tf.distribute.get_strategy()
     with strategy.scope():

@@ -233,10 +233,10 @@ def test_infogan_discriminator_side_uses_the_codes_of_the_fake_batch():
     model.compile()
     latents = tf.constant(model._latents_numpy(6, seed=0))
     real = tf.constant(_images(model, 6))
-    with pytest.raises(RuntimeError, match="latents of the fake batch"):
+    with pytest.raises(ValueError, match="needs the latents the fake images"):
         model.discriminator_objective(real, real, None)
     fake = model.call_generator(latents, training=True)
-    _, terms = model.discriminator_objective(real, fake, None)
+    _, terms = model.discriminator_objective(real, fake, None, latents=latents)
     expected = model.info_loss(model.discriminator(fake, training=True), latents)
     np.testing.assert_allclose(float(terms["info"]), float(expected), rtol=1e-6)
 

@@ -38,7 +38,7 @@ def overflow_compile(model, scale_of):
     model.compile(**{
         key: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3),
                                                  initial_scale=scale_of(key))
-        for key in optimizers(model)})
+        for key in model.optimizer_networks})
 
 
 def test_the_family_has_its_three_models():
@@ -158,7 +158,7 @@ def test_float16_overflow_skips_the_update(name):
     """A step whose (last) optimizer overflows updates no network."""
     keras.mixed_precision.set_global_policy("mixed_float16")
     model = tiny(name)
-    last = list(optimizers(model))[-1]
+    last = list(model.optimizer_networks)[-1]
     # 2**60 times the loss overflows float16 gradients: a guaranteed non-finite step.
     overflow_compile(model, lambda key: 2.0**60 if key == last else 2.0**10)
     before = weights(model.trainable_variables)

@@ -125,13 +125,6 @@ def test_feature_matching_layer_choice_and_errors():
     # The feature sub-model shares the discriminator's layers and is not saved twice.
     assert [layer.name for layer in named.layers] == ["generator", "discriminator"]
 
-    class OldStyle(DCGAN):
-        def generator_objective(self, fake_images, latents, labels):
-            return super().generator_objective(fake_images, latents, labels), {}
-
-    with pytest.raises(ValueError, match="does not accept `real_images=`"):
-        OldStyle(image_shape=(16, 16, 1), base_filters=4, latent_dim=8, feature_matching=True)
-
 
 def test_feature_matching_trains_and_reports_its_loss_as_g_loss():
     model = kgz.create_model("cgan_tiny", seed=0, feature_matching=True)

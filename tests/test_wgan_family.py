@@ -205,7 +205,7 @@ def test_interpolation_weights_are_per_example_and_replica_independent(mirrored_
     # Replica r holds examples [4r, 4r + 4) of the global batch, and their alphas.
     np.testing.assert_array_equal(np.concatenate([first, second]), alpha)
 
-    single.discriminator_optimizer.iterations.assign(1)
+    single.step_counter.assign(1)
     assert not np.allclose(single.interpolation_weights(8).numpy(), alpha)  # fresh per step
     other_seed = kgz.create_model("wgan_gp_tiny", seed=4)
     other_seed.compile()

@@ -6,7 +6,8 @@ Conventions shared by every function in this module:
   (B, H, W, 1) for PatchGAN ...). They are cast to float32 first, so
   ``mixed_float16`` / ``mixed_bfloat16`` outputs are safe.
 * The result is a float32 scalar: the MEAN over the local (per-replica) batch.
-  Under ``tf.distribute`` the caller divides by ``num_replicas_in_sync``.
+  Under ``tf.distribute`` the training core (``GenerativeModel.minimize``)
+  weights it by the replica's share of the global batch.
 * Real and fake outputs are reduced separately, so their shapes may differ.
 * Everything is written with TensorFlow ops and works inside ``tf.function``
   and ``tf.GradientTape``.

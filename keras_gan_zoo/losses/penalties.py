@@ -4,8 +4,8 @@
 * :func:`r1_penalty` -- R1 penalty on real data.
 * :func:`clip_weights` -- WGAN weight clipping.
 
-Penalties return a float32 scalar, the MEAN over the local batch (the caller
-divides by ``num_replicas_in_sync`` under ``tf.distribute``). They use a
+Penalties return a float32 scalar, the MEAN over the local batch (under ``tf.distribute``
+the training core weights it by the replica's share of the global batch). They use a
 nested ``tf.GradientTape``, so when called inside the caller's tape the result
 is differentiable w.r.t. the critic's weights (double backprop).
 """

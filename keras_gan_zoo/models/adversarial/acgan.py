@@ -127,9 +127,9 @@ class ACGAN(AdversarialModel):
         self.add_tracker("d_class")
         self.add_tracker("g_class")
 
-    def call_discriminator(self, images, labels=None, training=False):
-        """[logit, class logits] of images; the discriminator never sees the labels."""
-        return self.discriminator(images, training=training)
+    def discriminator_inputs(self, images, labels=None):
+        """Images only: the discriminator never sees the labels (it predicts them)."""
+        return images
 
     def discriminator_loss(self, real_logits, fake_logits):
         return losses.nonsaturating_d_loss(real_logits, fake_logits)
@@ -137,7 +137,7 @@ class ACGAN(AdversarialModel):
     def generator_loss(self, fake_logits):
         return losses.nonsaturating_g_loss(fake_logits)
 
-    def discriminator_objective(self, real_images, fake_images, labels):
+    def discriminator_objective(self, real_images, fake_images, labels, latents=None):
         """Adversarial loss, plus `d_class`: class cross-entropy on real and fake images.
 
         The fake images were generated with the real batch's labels (the base draws
@@ -151,11 +151,14 @@ class ACGAN(AdversarialModel):
         return loss, {"d_class": d_class,
                       **self.discriminator_penalties(real_images, fake_images)}
 
-    def generator_objective(self, fake_images, latents, labels):
-        """Non-saturating loss, plus `g_class`: class cross-entropy of its own samples."""
+    def generator_objective(self, fake_images, latents, labels, real_images=None):
+        """Non-saturating loss (or feature matching), plus `g_class`: class
+        cross-entropy of its own samples."""
         fake_logits, fake_classes = self.call_discriminator(fake_images, training=True)
         g_class = self.class_weight * class_cross_entropy(fake_classes, labels)
-        return self.generator_loss(fake_logits), {"g_class": g_class}
+        loss = self.generator_adversarial_loss(fake_images, labels, real_images,
+                                               fake_logits=fake_logits)
+        return loss, {"g_class": g_class}
 
     def classify(self, images, batch_size=256):
         """Class probabilities (N, num_classes) of images in [-1, 1] by the auxiliary head.

@@ -1,25 +1,33 @@
 """`AdversarialModel`: the training core every GAN in the zoo stands on.
 
-An architecture supplies two networks and its two loss terms; this base owns the
-rest: both optimizers (paper defaults on a bare `compile()`), mixed-precision loss
-scaling, `d_steps` discriminator updates per generator update, a penalty hook,
-metric trackers, `generate`, `export_generator`, configs, and input checks.
+An architecture supplies two networks and its two loss terms; this base (on
+`GenerativeModel`, which owns the optimizers, loss scaling and the cross-replica
+decisions) owns the rest: the paper defaults of both optimizers, `d_steps`
+discriminator updates per generator update, penalties and lazy regularizers as
+hooks, the after-generator-update hook (EMA), trackers, `generate`,
+`export_generator`, configs and input checks.
 
 One `train_step` (Goodfellow 2014, algorithm 1, with the fake batch reused):
 
     for each of the d_steps minibatches x_i of the incoming batch:
         z ~ p(z);  fake = G(z)
-        update D on  L_D(D(x_i), D(fake)) + penalties
+        update D on  L_D(D(x_i), D(fake)) + penalties (+ lazy regularizers on their steps)
     update G on L_G(D(fake)), back-propagating through the last fake batch
+    after_generator_update(applied)
 
 The generator's forward pass of the last discriminator step is recorded on the
 generator's tape and reused for the generator update (as the PyTorch DCGAN example
 does), instead of running G a second time as the keras.io tutorial does. The
 generator update still sees the freshly updated discriminator.
 
-Distribution: every loss is a per-replica mean divided by `num_replicas_in_sync`,
-so the all-reduced (summed) gradients equal the gradient of the global-batch mean.
-Each replica draws its own latents (the replica id is folded into the seed).
+Minibatches: example j of the batch goes to discriminator update j mod d_steps, so
+every example is used (a batch of B gives minibatches of B // k or B // k + 1) and N
+replicas train as one device when each replica's share divides by k. A batch (per
+replica) smaller than d_steps is an error: some update would get no images.
+
+Distribution: losses are weighted by each replica's share of the global batch
+(`GenerativeModel.minimize`); each replica draws its own latents (the replica id is
+folded into the seed).
 
 Improved techniques (Salimans et al. 2016, arXiv:1606.03498) are constructor options
 of every model: `label_smoothing` (one-sided, for sigmoid cross-entropy losses),
@@ -28,14 +36,15 @@ layer on real data) and `historical_averaging` (a penalty pulling both networks
 towards the running mean of their past parameters). Minibatch discrimination is a
 layer (`keras_gan_zoo.layers.MinibatchDiscrimination`) that architectures insert.
 
-Mixed precision: under `mixed_float16` both optimizers are `LossScaleOptimizer`s;
-if the discriminator's gradients are not finite, its update is skipped and the
-generator's update of the same step is skipped too (its gradients are replaced by
-NaN, which its own loss scaler skips and backs off from). Logits and images are
-float32 at the networks' outputs.
+Mixed precision: under `mixed_float16` both optimizers are `LossScaleOptimizer`s. A
+discriminator update whose gradients overflow on any replica is skipped on every
+replica (and its scale halved); the generator update of the same step is skipped
+too, without touching the generator's scale (a real skip, `apply_if`). A generator
+overflow after finite discriminator updates skips the generator's update only: by
+then the discriminator's update has been applied, as the alternating algorithm
+prescribes. Logits and images are float32 at the networks' outputs.
 """
 
-import inspect
 import numbers
 
 import keras
@@ -43,27 +52,10 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.layers import MinibatchDiscrimination
-from keras_gan_zoo.models.base import (
-    GenerativeModel,
-    all_finite as grads_finite,
-    global_batch_mean,
-    is_float16_policy,
-    num_replicas,
-    replica_id,
-)
+from keras_gan_zoo.models.base import GenerativeModel, Unsaved
+from keras_gan_zoo.models.replicas import global_batch_mean
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
-
-# Kept importable under their old private names (models written before base.py).
-_num_replicas, _replica_id = num_replicas, replica_id
-_is_float16_policy, _global_batch_mean = is_float16_policy, global_batch_mean
-
-
-class _Unsaved:
-    """A plain holder: what it holds is neither tracked nor saved by Keras."""
-
-    def __init__(self, **items):
-        self.__dict__.update(items)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
@@ -118,6 +110,9 @@ class AdversarialModel(GenerativeModel):
     """
 
     family = "adversarial"
+    optimizer_networks = {"generator_optimizer": ("generator",),
+                          "discriminator_optimizer": ("discriminator",)}
+    batch_extras = ("latents",)  # dict batches may fix the training noise per example
 
     # True for models whose discriminator loss is a sigmoid cross-entropy taking
     # `real_label=self.real_label` (one-sided label smoothing applies to them).
@@ -138,10 +133,10 @@ class AdversarialModel(GenerativeModel):
         **kwargs,
     ):
         super().__init__(image_shape=generator.output_shape[1:], num_classes=num_classes,
-                         **kwargs)
-        if not isinstance(latent_dim, int) or latent_dim < 1:
+                         seed=seed, **kwargs)
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}.")
-        if not isinstance(d_steps, int) or d_steps < 1:
+        if isinstance(d_steps, bool) or not isinstance(d_steps, int) or d_steps < 1:
             raise ValueError(f"d_steps must be a positive int; got {d_steps!r}.")
         if latent_distribution not in LATENT_DISTRIBUTIONS:
             raise ValueError(
@@ -153,11 +148,8 @@ class AdversarialModel(GenerativeModel):
         self.latent_dim = latent_dim
         self.d_steps = d_steps
         self.latent_distribution = latent_distribution
-        self.seed = self._resolve_seed(seed)
         self.d_loss_tracker = self.add_tracker("d_loss")
         self.g_loss_tracker = self.add_tracker("g_loss")
-        self.generator_optimizer = None
-        self.discriminator_optimizer = None
         self._init_improved_techniques(label_smoothing, feature_matching, historical_averaging)
         self.built = True
 
@@ -202,7 +194,7 @@ class AdversarialModel(GenerativeModel):
                                         trainable=False, aggregation="only_first_replica",
                                         name=f"hist_avg_{key}_count")
                 # The variables are fixed here, so each mean stays paired with its weight.
-                self._historical[key] = _Unsaved(
+                self._historical[key] = Unsaved(
                     means=means, count=count, variables=list(net.trainable_variables))
                 self.add_tracker(f"hist_avg_{key}")
 
@@ -215,25 +207,14 @@ class AdversarialModel(GenerativeModel):
             )
         self.feature_matching = feature_matching
         self.feature_layer = None
-        self._features = _Unsaved(model=None)
+        self._features = Unsaved(model=None)
         if feature_matching is not None:
-            if not self._objective_takes_real_images():
-                raise ValueError(
-                    f"feature_matching needs the real images in the generator's "
-                    f"objective, but {name}.generator_objective does not accept "
-                    "`real_images=`. Add `real_images=None` to its signature and use "
-                    "`self.generator_adversarial_loss(...)` for its adversarial term."
-                )
             self.feature_layer, self._features.model = self._feature_model(feature_matching)
 
     @property
     def real_label(self):
         """The discriminator's target for real images: `1 - label_smoothing`."""
         return 1.0 - self.label_smoothing
-
-    def _objective_takes_real_images(self):
-        params = inspect.signature(self.generator_objective).parameters.values()
-        return any(p.name == "real_images" or p.kind is p.VAR_KEYWORD for p in params)
 
     def _feature_model(self, feature_matching):
         """(layer name, keras.Model(D.inputs, that layer's output)) for feature matching."""
@@ -288,7 +269,7 @@ class AdversarialModel(GenerativeModel):
         if self._features.model is None:
             raise ValueError("call_features needs a model created with feature_matching=.")
         model = self._features.model
-        features = model([images, labels] if self.conditional else images, training=training)
+        features = model(self.discriminator_inputs(images, labels), training=training)
         features = tf.cast(features, "float32")
         return tf.reshape(features, [tf.shape(features)[0], -1])
 
@@ -302,7 +283,7 @@ class AdversarialModel(GenerativeModel):
             raise ValueError("feature matching needs the real images of the step.")
         real = tf.stop_gradient(self.call_features(real_images, labels, training=True))
         fake = self.call_features(fake_images, labels, training=True)
-        difference = _global_batch_mean(real) - _global_batch_mean(fake)
+        difference = global_batch_mean(real) - global_batch_mean(fake)
         return tf.reduce_sum(tf.square(difference))
 
     def generator_adversarial_loss(self, fake_images, labels=None, real_images=None,
@@ -361,21 +342,35 @@ class AdversarialModel(GenerativeModel):
         raise NotImplementedError(f"{type(self).__name__} must define generator_loss.")
 
     def discriminator_penalties(self, real_images, fake_images):
-        """Extra discriminator terms, `{name: weighted per-replica mean}`.
+        """Extra discriminator terms of every update, `{name: weighted per-replica mean}`.
 
         Each name must have been declared with `add_tracker(name)` in `__init__`; the
         terms are added to `d_loss` and reported under their own names.
         """
         return {}
 
-    def discriminator_objective(self, real_images, fake_images, labels):
+    def discriminator_regularizers(self):
+        """Lazy regularizers: `{name: (interval, fn)}`, `fn(real_images, fake_images,
+        labels)` -> a weighted per-replica mean.
+
+        The term runs on the steps where `step_counter % interval == 0` only, multiplied
+        by `interval` (StyleGAN2's lazy regularization: the same expected strength at
+        1/interval of the cost), inside a `tf.cond` so that skipped steps do not
+        compute it. It is added to the discriminator's loss of the step's first
+        update and reported under `name` (declare it with `add_tracker`) as its
+        weighted value on the steps it runs, 0 on the others.
+        """
+        return {}
+
+    def discriminator_objective(self, real_images, fake_images, labels, latents=None):
         """The discriminator's loss and extra terms for one update.
 
         Returns `(loss, terms)`: `loss` is the per-replica mean of the adversarial
         loss, `terms` a dict of weighted per-replica means added to it (each name
         declared with `add_tracker`). The default runs the discriminator on real and
         fake images (separately, so batch norm never mixes them) and adds
-        `discriminator_penalties`. Override it for extra heads (ACGAN, InfoGAN).
+        `discriminator_penalties`. Override it for extra heads (ACGAN, InfoGAN);
+        `latents` are those the fake images were generated from.
         """
         real_logits = self.call_discriminator(real_images, labels, training=True)
         fake_logits = self.call_discriminator(fake_images, labels, training=True)
@@ -385,9 +380,9 @@ class AdversarialModel(GenerativeModel):
     def generator_objective(self, fake_images, latents, labels, real_images=None):
         """The generator's loss and extra terms, like `discriminator_objective`.
 
-        `real_images` (the step's last real minibatch) is passed by `train_step` to
-        overrides that accept it; feature matching needs it. Overrides with the
-        older 3-argument signature keep working (without feature matching).
+        `real_images` is the step's last real minibatch (feature matching needs it).
+        Overrides call `generator_adversarial_loss(...)` for their adversarial term,
+        so `feature_matching` keeps working for them.
         """
         return self.generator_adversarial_loss(fake_images, labels, real_images), {}
 
@@ -405,72 +400,17 @@ class AdversarialModel(GenerativeModel):
         """Called after every discriminator update (e.g. WGAN's weight clipping)."""
         return None
 
+    def after_generator_update(self, applied):
+        """Called after every generator update with `applied`, a scalar bool (or
+        `True`): whether the update was applied (e.g. an EMA of the generator's
+        weights, which must not move on a skipped step)."""
+        return None
+
     def default_optimizers(self):
-        """(generator_optimizer, discriminator_optimizer) used by a bare `compile()`.
-
-        The DCGAN paper's Adam(2e-4, beta_1=0.5) unless a model overrides it.
-        """
-        return (
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-            keras.optimizers.Adam(2e-4, beta_1=0.5),
-        )
-
-    # --------------------------------------------------------------- compile
-    def compile(
-        self,
-        generator_optimizer=None,
-        discriminator_optimizer=None,
-        **kwargs,
-    ):
-        """Configures training; with no arguments, the paper's optimizers.
-
-        Args:
-            generator_optimizer: optimizer instance, name or config for G.
-            discriminator_optimizer: the same for D.
-            **kwargs: `keras.Model.compile` arguments that apply here
-                (`steps_per_execution`, `jit_compile`, `run_eagerly`).
-        """
-        self._reject_keras_losses(kwargs, "generator_optimizer= and discriminator_optimizer=")
-        default_g, default_d = self.default_optimizers()
-        g_opt = keras.optimizers.get(generator_optimizer) if generator_optimizer else default_g
-        d_opt = (
-            keras.optimizers.get(discriminator_optimizer)
-            if discriminator_optimizer
-            else default_d
-        )
-        if g_opt is d_opt:
-            raise ValueError("The generator and discriminator need two optimizer instances.")
-        self.generator_optimizer = self._optimizer_for_policy(g_opt, "generator")
-        self.discriminator_optimizer = self._optimizer_for_policy(d_opt, "discriminator")
-        super().compile(optimizer=None, **kwargs)
-        self._zoo_compile_kwargs = {
-            k: v for k, v in kwargs.items() if k in ("steps_per_execution", "jit_compile")
-        }
-        # Create the optimizer slots now, in the strategy scope compile() runs in;
-        # built lazily inside a replica's train_step they would not be mirrored.
-        self.build_optimizers()
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or self.generator_optimizer is None:
-            return {}
-        return {
-            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
-            "discriminator_optimizer": keras.optimizers.serialize(
-                self.discriminator_optimizer
-            ),
-            **self._zoo_compile_kwargs,
-        }
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        g_opt = keras.optimizers.deserialize(config.pop("generator_optimizer"))
-        d_opt = keras.optimizers.deserialize(config.pop("discriminator_optimizer"))
-        self.compile(generator_optimizer=g_opt, discriminator_optimizer=d_opt, **config)
-
-    def build_optimizers(self):
-        """Creates both optimizers' variables (needed before loading their state)."""
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+        """The optimizers of a bare `compile()`: the DCGAN paper's Adam(2e-4,
+        beta_1=0.5) for both networks unless a model overrides it."""
+        return {"generator_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5),
+                "discriminator_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5)}
 
     # ----------------------------------------------------------------- config
     def get_config(self):
@@ -497,49 +437,39 @@ class AdversarialModel(GenerativeModel):
             return self.generator([latents, labels], training=training)
         return self.generator(latents, training=training)
 
+    def discriminator_inputs(self, images, labels=None):
+        """What the discriminator takes: `[images, labels]` for a conditional model,
+        else `images` (ACGAN's discriminator never sees the labels)."""
+        return [images, labels] if self.conditional else images
+
     def call_discriminator(self, images, labels=None, training=False):
         """Runs the discriminator on images (and labels, for a conditional model)."""
-        if self.conditional:
-            return self.discriminator([images, labels], training=training)
-        return self.discriminator(images, training=training)
+        return self.discriminator(self.discriminator_inputs(images, labels),
+                                  training=training)
 
     def call(self, latents, labels=None, training=False):
         return self.call_generator(latents, labels, training=training)
 
     # ---------------------------------------------------------------- inputs
-    batch_extras = ("latents",)  # dict batches may fix the training noise per example
-
-    def unpack_batch(self, data):
-        """Splits a fit batch into `(images, labels, latents)`.
-
-        Accepted: `images`, `(images,)`, `(images, labels)`, or a dict with
-        `"images"` and optionally `"labels"` and `"latents"` of shape
-        (batch, latent_dim), which fixes the training noise instead of sampling it
-        (reproducible debugging; the distribution tests use it). Unconditional
-        models ignore labels; conditional ones require them.
-        """
-        images, labels, extras = super().unpack_batch(data)
-        return images, labels, extras.get("latents")
-
-    def _require_compiled(self):
-        if self.generator_optimizer is None:
-            raise RuntimeError(
-                f"Call {type(self).__name__}.compile() before fit() "
-                "(with no arguments for the paper's optimizers)."
+    def check_batch_size(self, batch_size, where):
+        if batch_size < self.d_steps:
+            raise ValueError(
+                f"{where}: a batch of {batch_size} images cannot feed d_steps="
+                f"{self.d_steps} discriminator updates (each needs at least one image; "
+                f"under tf.distribute, per replica). Use a batch size of at least "
+                f"{self.d_steps} (a multiple of it gives equal minibatches), and "
+                "drop_remainder=True for a dataset whose last batch is smaller."
             )
 
     # ------------------------------------------------------------ sampling
     def sample_latent(self, batch_size, draw=0):
-        """Latents for training: stateless, seeded by (seed, replica, draw, step).
+        """Latents for training: stateless, seeded by (seed, step, draw, replica).
 
-        The step is the discriminator optimizer's iteration count, which is saved
-        with the model, so a resumed run draws exactly what an uninterrupted run
-        would have drawn.
+        The step is the model's step counter, which is saved with it, so a resumed
+        run draws exactly what an uninterrupted run would have drawn.
         """
-        step = tf.cast(self.discriminator_optimizer.iterations, "int64")
-        stream = (self.seed * 1009 + tf.cast(_replica_id(), "int64")) * 101 + draw
-        seed = tf.stack([stream, step])
-        shape = tf.stack([batch_size, self.latent_dim])
+        shape = tf.stack([tf.cast(batch_size, "int32"), self.latent_dim])
+        seed = self.noise_seed(draw)
         if self.latent_distribution == "uniform":
             return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
         return tf.random.stateless_normal(shape, seed)
@@ -586,33 +516,42 @@ class AdversarialModel(GenerativeModel):
         return np.concatenate(chunks, axis=0)
 
     # ------------------------------------------------------------- training
-    def _discriminator_update(self, real_images, fake_images, labels):
-        d_net, d_opt = self.discriminator, self.discriminator_optimizer
+    def _lazy_terms(self, real_images, fake_images, labels):
+        terms = {}
+        for name, (interval, fn) in self.discriminator_regularizers().items():
+            def run(fn=fn, interval=interval):
+                return float(interval) * tf.cast(fn(real_images, fake_images, labels),
+                                                 "float32")
+            terms[name] = tf.cond(self.every(interval), run, lambda: tf.zeros((), "float32"))
+        return terms
+
+    @property
+    def d_update_index(self):
+        """Which of the step's `d_steps` discriminator updates is being traced (0 ..
+        d_steps - 1): a Python int, for penalties that draw their own noise
+        (`noise_seed(draw=... + d_update_index)`)."""
+        return self._zoo.__dict__.get("d_update_index", 0)
+
+    def _discriminator_update(self, real_images, fake_images, labels, latents, first):
         fake_images = tf.stop_gradient(fake_images)
         with tf.GradientTape() as tape:
-            loss, terms = self.discriminator_objective(real_images, fake_images, labels)
+            loss, terms = self.discriminator_objective(real_images, fake_images, labels,
+                                                       latents=latents)
+            if first:
+                terms = {**terms, **self._lazy_terms(real_images, fake_images, labels)}
             if "d" in self._historical:
                 terms = {**terms, "hist_avg_d": self.historical_penalty("d")}
             d_loss = tf.add_n([loss, *terms.values()])
-            scaled = self._scaled(d_opt, d_loss)
-        grads = tape.gradient(scaled, d_net.trainable_variables)
-        finite = grads_finite(grads)
-        d_opt.apply(grads, d_net.trainable_variables)
+        applied = self.minimize(tape, {"discriminator_optimizer": d_loss},
+                                tf.shape(real_images)[0])["discriminator_optimizer"]
         self.after_discriminator_update()
-        skips = isinstance(d_opt, keras.optimizers.LossScaleOptimizer)
-        self._historical_update("d", finite if skips else tf.constant(True))
-        return d_loss, terms, finite
-
-    def _generator_objective(self, fake, latents, labels, real):
-        if self._objective_takes_real_images():
-            return self.generator_objective(fake, latents, labels, real_images=real)
-        return self.generator_objective(fake, latents, labels)
+        self._historical_update("d", applied)
+        return d_loss, terms, applied
 
     def train_step(self, data):
-        real, labels, given_latents = self.unpack_batch(data)
-        self._check_images(real, "train_step")
-        if labels is not None:
-            self._check_labels(labels, "train_step")
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step")
+        real, labels, given_latents = batch["images"], batch.get("labels"), batch.get("latents")
         if given_latents is not None and tuple(given_latents.shape[1:]) != (self.latent_dim,):
             raise ValueError(
                 f"latents must have shape (batch, {self.latent_dim}); "
@@ -620,61 +559,58 @@ class AdversarialModel(GenerativeModel):
             )
         real = tf.cast(real, self.discriminator.compute_dtype)
         k = self.d_steps
-        per_step = tf.shape(real)[0] // k
-        g_net, g_opt = self.generator, self.generator_optimizer
+        if k > 1:
+            if real.shape[0] is not None:
+                self.check_batch_size(real.shape[0], "train_step")
+            tf.debugging.assert_greater_equal(
+                tf.shape(real)[0], k, message=(
+                    f"{type(self).__name__}: a batch (per replica) smaller than d_steps={k}"
+                    " cannot feed every discriminator update; use drop_remainder=True or "
+                    "a larger batch."))
 
         if self._historical:
             self._historical_start()
-        all_finite = tf.constant(True)
-        d_losses = []
-        term_totals = {}
+        all_applied = True
+        d_losses, term_totals = [], {}
         with tf.GradientTape() as g_tape:
             for i in range(k):
-                # Strided minibatches (example j -> minibatch j mod k): under a
-                # strategy each replica holds a contiguous block of the global batch,
-                # so the replicas' i-th minibatches together are exactly the global
-                # batch's i-th minibatch, and k > 1 trains as on one device.
-                chunk = slice(i, per_step * k, k)
-                real_i = real[chunk]
-                labels_i = None if labels is None else labels[chunk]
+                # Example j -> minibatch j mod k: every example is used, and under a
+                # strategy (each replica holds a contiguous block of the global batch)
+                # the replicas' i-th minibatches together are the global batch's i-th
+                # minibatch when each replica's block divides by k.
+                real_i = real[i::k]
+                labels_i = None if labels is None else labels[i::k]
                 if given_latents is None:
-                    latents = self.sample_latent(per_step, draw=i)
+                    latents = self.sample_latent(tf.shape(real_i)[0], draw=i)
                 else:
-                    latents = tf.cast(given_latents[chunk], "float32")
+                    latents = tf.cast(given_latents[i::k], "float32")
                 if i < k - 1:
                     with g_tape.stop_recording():
                         fake = self.training_fakes(real_i, latents, labels_i)
                 else:
                     fake = self.training_fakes(real_i, latents, labels_i)
+                self._zoo.d_update_index = i
                 with g_tape.stop_recording():
-                    d_loss, terms, finite = self._discriminator_update(real_i, fake, labels_i)
-                all_finite = tf.logical_and(all_finite, finite)
+                    d_loss, terms, applied = self._discriminator_update(
+                        real_i, fake, labels_i, latents, first=i == 0)
+                all_applied = applied if all_applied is True else (
+                    all_applied if applied is True else tf.logical_and(all_applied, applied))
                 d_losses.append(d_loss)
                 for name, value in terms.items():
                     term_totals[name] = term_totals.get(name, 0.0) + value / k
-            g_loss, g_terms = self._generator_objective(fake, latents, labels_i, real_i)
+            g_loss, g_terms = self.generator_objective(fake, latents, labels_i,
+                                                       real_images=real_i)
             if "g" in self._historical:
                 g_terms = {**g_terms, "hist_avg_g": self.historical_penalty("g")}
             g_total = tf.add_n([g_loss, *g_terms.values()])
-            scaled = self._scaled(g_opt, g_total)
-        g_grads = g_tape.gradient(scaled, g_net.trainable_variables)
-        g_skips = isinstance(g_opt, keras.optimizers.LossScaleOptimizer)
-        if g_skips:
-            # Skip G's update when D's was skipped: NaN gradients make G's own loss
-            # scaler skip this step (and back off its scale, conservatively).
-            g_grads = [
-                None if g is None else tf.where(all_finite, g, tf.cast(float("nan"), g.dtype))
-                for g in g_grads
-            ]
-        if "g" in self._historical:
-            g_applied = tf.constant(True)
-            if g_skips:  # a LossScaleOptimizer skips non-finite steps: so does the mean
-                g_applied = grads_finite(g_grads)
-        g_opt.apply(g_grads, g_net.trainable_variables)
-        if "g" in self._historical:
-            self._historical_update("g", g_applied)
-
-        return self._update_trackers(
+        # A generator step computed against a discriminator that just overflowed
+        # is not applied (and leaves the generator's loss scale alone).
+        g_applied = self.minimize(g_tape, {"generator_optimizer": g_total},
+                                  tf.shape(real_i)[0],
+                                  apply_when=all_applied)["generator_optimizer"]
+        self._historical_update("g", g_applied)
+        self.after_generator_update(g_applied)
+        return self.finish_step(
             {"d_loss": tf.add_n(d_losses) / k, "g_loss": g_total, **term_totals, **g_terms}
         )
 

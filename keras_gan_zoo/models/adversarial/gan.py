@@ -151,7 +151,7 @@ class GAN(AdversarialModel):
             )
             return keras.optimizers.SGD(schedule, momentum=0.5)
 
-        return sgd(), sgd()
+        return {"generator_optimizer": sgd(), "discriminator_optimizer": sgd()}
 
     def discriminator_loss(self, real_logits, fake_logits):
         return losses.minimax_d_loss(real_logits, fake_logits, real_label=self.real_label)

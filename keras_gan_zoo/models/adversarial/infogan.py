@@ -17,15 +17,10 @@ Gaussian negative log-likelihood of the continuous codes under Q's means
 MNIST setting, or with a learned log-std under `learn_continuous_std=True`), without
 the constants H(c) and log sqrt(2 pi): `info` = -lambda L_I + const.
 
-How the discriminator side sees the codes. The base's `train_step` gives
-`discriminator_objective` only images, but Q's term needs the codes of the fake
-batch. Those codes are the generator's input: `call_generator(latents,
-training=True)` records the latents it is called with (whether `sample_latent`
-drew them or the batch fixed them with a `"latents"` key), and
-`discriminator_objective` reads them back for the same fake batch. The record is
-thread-local, because under `tf.distribute.MirroredStrategy` each replica runs the
-step in its own thread. The generator side needs no record: `generator_objective`
-receives the latents.
+How the discriminator side sees the codes: the base's `train_step` passes the
+latents the fake batch was generated from (sampled by `sample_latent` or fixed by a
+`"latents"` batch key) to `discriminator_objective(..., latents=)`, as it passes
+them to `generator_objective`.
 
 Paper settings (MNIST, Table 1 of the appendix), used as defaults: 62 noise
 variables U(-1, 1), one 10-way categorical code, two continuous codes U(-1, 1);
@@ -41,7 +36,6 @@ across replicas (plain batch norm on one device); Keras' default weight initiali
 """
 
 import math
-import threading
 from collections.abc import Mapping
 
 import keras
@@ -225,8 +219,6 @@ class InfoGAN(AdversarialModel):
         starts = np.cumsum([noise_dim, *categorical_codes])
         self._categorical_starts = [int(s) for s in starts[:-1]]
         self._continuous_start = int(starts[-1])
-        # Latents of the last training-mode generator call, per replica thread.
-        self._fake_latents = threading.local()
         self.add_tracker("info")
 
     # ------------------------------------------------------------ latents
@@ -234,7 +226,7 @@ class InfoGAN(AdversarialModel):
         """Training latents: noise, one-hot categorical codes, U(-1, 1) continuous codes.
 
         Everything comes from the base's stateless draw (seeded by the model's seed,
-        the replica, the draw and the optimizer step, so resume and per-replica
+        the replica, the draw and the step counter, so resume and per-replica
         streams are the base's): its first `noise_dim` columns are the noise; the
         next ones are mapped to U(0, 1) variables u (by the normal CDF for a normal
         draw), giving category floor(k u) and continuous value 2u - 1.
@@ -277,12 +269,6 @@ class InfoGAN(AdversarialModel):
         }
 
     # ---------------------------------------------------------- training
-    def call_generator(self, latents, labels=None, training=False):
-        if training:
-            # Read back by discriminator_objective: the codes of this fake batch.
-            self._fake_latents.value = latents
-        return super().call_generator(latents, labels, training=training)
-
     def discriminator_loss(self, real_logits, fake_logits):
         return losses.nonsaturating_d_loss(real_logits, fake_logits)
 
@@ -291,8 +277,8 @@ class InfoGAN(AdversarialModel):
 
     def default_optimizers(self):
         """Adam(1e-3, beta_1=0.5) for G and Adam(2e-4, beta_1=0.5) for D and Q."""
-        return (keras.optimizers.Adam(1e-3, beta_1=0.5),
-                keras.optimizers.Adam(2e-4, beta_1=0.5))
+        return {"generator_optimizer": keras.optimizers.Adam(1e-3, beta_1=0.5),
+                "discriminator_optimizer": keras.optimizers.Adam(2e-4, beta_1=0.5)}
 
     def info_loss(self, outputs, latents):
         """`categorical_weight * CE + continuous_weight * NLL` of the codes in `latents`
@@ -322,24 +308,24 @@ class InfoGAN(AdversarialModel):
             total += self.continuous_weight * tf.reduce_mean(tf.reduce_sum(nll, axis=1))
         return total
 
-    def discriminator_objective(self, real_images, fake_images, labels):
+    def discriminator_objective(self, real_images, fake_images, labels, latents=None):
         """Adversarial loss of D, plus `info`: Q's loss on the fake batch's codes."""
-        latents = getattr(self._fake_latents, "value", None)
         if latents is None:
-            raise RuntimeError(
-                "InfoGAN.discriminator_objective needs the latents of the fake batch: "
-                "generate it with call_generator(latents, training=True) first.")
-        del self._fake_latents.value
+            raise ValueError("InfoGAN.discriminator_objective needs the latents the fake "
+                             "images were generated from (latents=).")
         real = self.call_discriminator(real_images, training=True)
         fake = self.call_discriminator(fake_images, training=True)
         loss = self.discriminator_loss(real["logit"], fake["logit"])
         return loss, {"info": self.info_loss(fake, latents),
                       **self.discriminator_penalties(real_images, fake_images)}
 
-    def generator_objective(self, fake_images, latents, labels):
-        """Non-saturating loss of G, plus `info` on the codes it was given."""
+    def generator_objective(self, fake_images, latents, labels, real_images=None):
+        """Non-saturating loss of G (or feature matching), plus `info` on the codes it
+        was given."""
         fake = self.call_discriminator(fake_images, training=True)
-        return self.generator_loss(fake["logit"]), {"info": self.info_loss(fake, latents)}
+        loss = self.generator_adversarial_loss(fake_images, labels, real_images,
+                                               fake_logits=fake["logit"])
+        return loss, {"info": self.info_loss(fake, latents)}
 
     # ------------------------------------------------------------ codes
     def _code_count(self, kind):

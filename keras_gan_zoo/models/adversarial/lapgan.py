@@ -53,7 +53,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.base import num_replicas
+from keras_gan_zoo.models.replicas import num_replicas
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.registry import register_model
 
@@ -525,7 +525,7 @@ class LAPGAN(AdversarialModel):
             fakes.append(self.level_generator(k)([parts[k], conditions[k - 1]], training=True))
         return self._pack(fakes, conditions)
 
-    def discriminator_objective(self, real_images, fake_images, labels):
+    def discriminator_objective(self, real_images, fake_images, labels, latents=None):
         """Sum of the levels' losses, each reported as `d_level<k>`."""
         real_levels, real_conditions = self.decompose(real_images)
         fake_levels, fake_conditions = self._unpack(fake_images)
@@ -537,7 +537,7 @@ class LAPGAN(AdversarialModel):
         }
         return tf.zeros((), "float32"), terms
 
-    def generator_objective(self, fake_images, latents, labels):
+    def generator_objective(self, fake_images, latents, labels, real_images=None):
         """Sum of the levels' non-saturating losses, each reported as `g_level<k>`."""
         fake_levels, conditions = self._unpack(fake_images)
         fake_logits = self._discriminate(fake_levels, conditions, True)

@@ -96,7 +96,7 @@ class WGAN(AdversarialModel):
         losses.clip_weights(self.discriminator.trainable_variables, self.clip_value)
 
     def default_optimizers(self):
-        return wgan_rmsprop(), wgan_rmsprop()
+        return {"generator_optimizer": wgan_rmsprop(), "discriminator_optimizer": wgan_rmsprop()}
 
     def discriminator_loss(self, real_logits, fake_logits):
         return losses.wasserstein_d_loss(real_logits, fake_logits)

@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
-from keras_gan_zoo.models.base import num_replicas, replica_id
+from keras_gan_zoo.models.replicas import all_reduce_sum, global_rows
 from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.registry import register_model
 
@@ -105,10 +105,8 @@ class WGANGP(AdversarialModel):
         self.add_tracker("gp")
 
     def default_optimizers(self):
-        return (
-            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-            keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-        )
+        return {arg: keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
+                for arg in ("generator_optimizer", "discriminator_optimizer")}
 
     def discriminator_loss(self, real_logits, fake_logits):
         return losses.wasserstein_d_loss(real_logits, fake_logits)
@@ -119,30 +117,23 @@ class WGANGP(AdversarialModel):
     def interpolation_weights(self, batch_size):
         """alpha ~ U(0, 1) for this replica's `batch_size` examples.
 
-        One vector is drawn for the global minibatch (replicas x batch_size) from a
-        stateless RNG seeded by the model's seed and the discriminator optimizer's
-        step; replica r takes entries [r * batch_size, (r + 1) * batch_size), the
-        global positions of its examples. Replicas are assumed to hold equal
-        shares of the batch, as MirroredStrategy gives them for a batch divisible
-        by the number of replicas (otherwise the draws are still U(0, 1), but no
-        longer equal to one device's).
+        One vector is drawn for the global minibatch from a stateless RNG seeded by
+        the model's seed, the step counter and the index of the discriminator update
+        within the step; each replica takes the entries of its examples' global
+        positions (`replicas.global_rows`), so the alphas equal one device's, also
+        for a final partial batch split unevenly over the replicas.
         """
-        step = tf.cast(self.discriminator_optimizer.iterations, "int64")
-        seed = tf.random.experimental.stateless_fold_in(
-            tf.stack([tf.constant(self.seed, "int64"), step]), _ALPHA_STREAM
-        )
-        batch_size = tf.cast(batch_size, "int32")
-        alpha = tf.random.stateless_uniform(
-            tf.reshape(batch_size * num_replicas(), [1]), seed, dtype="float32"
-        )
-        start = tf.cast(replica_id(), "int32") * batch_size
-        return tf.slice(alpha, tf.reshape(start, [1]), tf.reshape(batch_size, [1]))
+        seed = self.noise_seed(draw=_ALPHA_STREAM + self.d_update_index, per_replica=False)
+        offset, total = global_rows(batch_size)
+        alpha = tf.random.stateless_uniform(tf.reshape(total, [1]), seed, dtype="float32")
+        return tf.slice(alpha, tf.reshape(offset, [1]),
+                        tf.reshape(tf.cast(batch_size, "int32"), [1]))
 
     def penalty_loss_scale(self, batch_size):
         """Scale of the critic's output for the penalty's inner gradient, or None.
 
         Under `mixed_float16`: the discriminator optimizer's current loss scale
-        divided by the global minibatch (replicas x `batch_size`). The inner
+        divided by the global minibatch (the sum of the replicas' `batch_size`). The inner
         gradient differentiates the SUM of the per-example outputs, the critic
         loss their MEAN over the global batch, so with this factor every example's
         backward pass through the critic runs at exactly the magnitude of the
@@ -153,7 +144,7 @@ class WGANGP(AdversarialModel):
         optimizer = self.discriminator_optimizer
         if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             return None
-        examples = tf.cast(batch_size * num_replicas(), "float32")
+        examples = all_reduce_sum(tf.cast(batch_size, "float32"))
         return tf.cast(optimizer.dynamic_scale, "float32") / examples
 
     def discriminator_penalties(self, real_images, fake_images):

@@ -243,7 +243,7 @@ class Autoencoder(AutoencodingModel):
         if isinstance(data, tf.data.Dataset):
             chunks, count = [], 0
             for batch in data:
-                images = keras.ops.convert_to_numpy(self.unpack_batch(batch)[0])
+                images = keras.ops.convert_to_numpy(self.unpack_batch(batch)["images"])
                 chunks.append(images)
                 count += len(images)
                 if limit is not None and count >= limit:

@@ -5,14 +5,11 @@ images with a decoder, and samples by decoding codes drawn from a prior (the VAE
 N(0, I)) or from a density fitted on the training codes (the autoencoder's
 Gaussian mixture). This base owns what they share:
 
-- one optimizer: `compile()` with no arguments uses `default_optimizer()` (the
-  paper's); `get_compile_config` / `compile_from_config` round-trip it, so
-  `keras.models.load_model` resumes with its state. Under `mixed_float16` it is a
-  `LossScaleOptimizer` (a step with non-finite gradients is skipped);
+- one optimizer training the encoder and the decoder (`compile(optimizer=)`, the
+  paper's by default; `GenerativeModel` owns it, its loss scaling and resume);
 - `train_step`: the subclass's `objective(images, noise)` returns the per-replica
-  mean loss and its named terms; the loss is divided by `num_replicas_in_sync`
-  (global-batch reduction) and scaled for fp16;
-- training noise: stateless, seeded by (seed, replica, draw, optimizer step), so a
+  mean loss and its named terms, which `GenerativeModel.minimize` applies;
+- training noise: stateless, seeded by (seed, step, draw, replica), so a
   resumed run draws what the uninterrupted run would. A dict batch
   `{"images": ..., "noise": ...}` fixes it per example instead;
 - `encode`, `decode`, `reconstruct`, `interpolate`, `interpolation_strip` (walks
@@ -27,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import latent as latent_tools
-from keras_gan_zoo.models.base import GenerativeModel, replica_id
+from keras_gan_zoo.models.base import GenerativeModel
 from keras_gan_zoo.models.blocks import square_image_stages
 
 
@@ -213,17 +210,15 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
     """
 
     family = "autoencoding"
+    optimizer_networks = {"optimizer": ("encoder", "decoder")}
     batch_extras = ("noise",)  # dict batches may fix the training noise per example
     noise_shape = None  # per-example shape of the training noise; None: no noise
 
     def __init__(self, encoder, decoder, latent_dim, seed=None, **kwargs):
-        super().__init__(image_shape=encoder.input_shape[1:], **kwargs)
+        super().__init__(image_shape=encoder.input_shape[1:], seed=seed, **kwargs)
         if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive int; got {latent_dim!r}.")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise ValueError(f"seed must be an int or None; got {seed!r}.")
         self.encoder, self.decoder, self.latent_dim = encoder, decoder, latent_dim
-        self.seed = int(seed) if seed is not None else int(np.random.randint(2**31 - 1))
         self.loss_tracker = self.add_tracker("loss")
         self.built = True
 
@@ -231,27 +226,6 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
     def generator(self):
         """The decoder (the network that generates; named as in the adversarial family)."""
         return self.decoder
-
-    def named_optimizers(self):
-        """`{compile argument: optimizer}` of the compiled model."""
-        return {"optimizer": getattr(self, "optimizer", None)}
-
-    # --------------------------------------------------------------- compile
-    # compile(optimizer=None) and its config round trip: GenerativeModel's (Adam(1e-3)).
-    def optimized_variables(self):
-        return self.network_variables
-
-    @property
-    def network_variables(self):
-        """The trainable variables of the encoder and the decoder, in a fixed order."""
-        return self.encoder.trainable_variables + self.decoder.trainable_variables
-
-    def _require_compiled(self):
-        if getattr(self, "optimizer", None) is None:
-            raise RuntimeError(
-                f"Call {type(self).__name__}.compile() before fit() "
-                "(with no arguments for the paper's optimizer)."
-            )
 
     # ----------------------------------------------------------------- config
     def get_config(self):
@@ -268,22 +242,21 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
     def sample_noise(self, batch_size, draw=0):
         """N(0, 1) training noise (batch, *noise_shape), stateless.
 
-        Seeded by (seed, replica, draw, optimizer step); the step is saved with the
+        Seeded by (seed, step, draw, replica); the step counter is saved with the
         model, so a resumed run draws exactly what an uninterrupted run would.
         """
-        step = tf.cast(self.optimizer.iterations, "int64")
-        stream = (self.seed * 1009 + tf.cast(replica_id(), "int64")) * 101 + draw
-        shape = tf.concat([[batch_size], tf.constant(self.noise_shape, "int32")], axis=0)
-        return tf.random.stateless_normal(shape, tf.stack([stream, step]))
+        shape = tf.concat([[tf.cast(batch_size, "int32")],
+                           tf.constant(self.noise_shape, "int32")], axis=0)
+        return tf.random.stateless_normal(shape, self.noise_seed(draw))
 
     def objective(self, images, noise):
         """`(loss, terms)` of one step: per-replica means. Subclasses implement it."""
         raise NotImplementedError(f"{type(self).__name__} must define objective().")
 
     def train_step(self, data):
-        images, _, extras = self.unpack_batch(data)
-        self._check_images(images, "train_step")
-        noise = extras.get("noise")
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step")
+        images, noise = batch["images"], batch.get("noise")
         if self.noise_shape is None:
             noise = None
         elif noise is None:
@@ -293,14 +266,11 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
                 f"noise must have shape (batch, {', '.join(map(str, self.noise_shape))}); "
                 f"got {tuple(noise.shape)}."
             )
-        variables = self.network_variables
         with tf.GradientTape() as tape:
             loss, terms = self.objective(tf.cast(images, "float32"),
                                          None if noise is None else tf.cast(noise, "float32"))
-            scaled = self._scaled(self.optimizer, loss)
-        grads = tape.gradient(scaled, variables)
-        self.optimizer.apply(grads, variables)
-        return self._update_trackers({"loss": loss, **terms})
+        self.minimize(tape, {"optimizer": loss}, tf.shape(images)[0])
+        return self.finish_step({"loss": loss, **terms})
 
     # ------------------------------------------------------------- sampling
     def sample_prior(self, n, seed=None):

@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.models.autoencoding.base import AutoencodingModel, conv_decoder, conv_encoder
-from keras_gan_zoo.models.base import num_replicas, replica_id
+from keras_gan_zoo.models.replicas import global_rows
 from keras_gan_zoo.registry import register_model
 
 LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
@@ -113,9 +113,9 @@ class VAE(AutoencodingModel):
         self.add_tracker("kl")
         self.add_tracker("reconstruction")
 
-    def default_optimizer(self):
+    def default_optimizers(self):
         """Adam(1e-3, epsilon=1e-4), the IWAE paper's settings."""
-        return keras.optimizers.Adam(1e-3, epsilon=1e-4)
+        return {"optimizer": keras.optimizers.Adam(1e-3, epsilon=1e-4)}
 
     # ------------------------------------------------------------ likelihood
     def _split(self, outputs):
@@ -154,15 +154,14 @@ class VAE(AutoencodingModel):
         probs = (images + 1.0) / 2.0
         if self.binarization == "threshold":
             return tf.cast(probs > 0.5, "float32")
-        # Draws for the global batch, this replica's block of it: replica r holds
-        # examples [r * b, (r + 1) * b) of an evenly split global batch.
+        # Draws for the global batch, this replica's rows of it: the same draws as
+        # on one device, however the batch is split.
         b = tf.shape(images)[0]
-        step = tf.cast(self.optimizer.iterations, "int64")
+        offset, total = global_rows(b)
         uniform = tf.random.stateless_uniform(
-            tf.concat([[b * num_replicas()], tf.shape(images)[1:]], axis=0),
-            tf.stack([tf.constant(self.seed * 1009 + 7, "int64"), step]))
-        start = tf.cast(replica_id(), "int32") * b
-        return tf.cast(uniform[start:start + b] < probs, "float32")
+            tf.concat([[total], tf.shape(images)[1:]], axis=0),
+            self.noise_seed(draw=7, per_replica=False))
+        return tf.cast(uniform[offset:offset + b] < probs, "float32")
 
     def binarize(self, images, seed=0):
         """Binarised copies of images in [-1, 1], values in {-1, 1} (float32 numpy).

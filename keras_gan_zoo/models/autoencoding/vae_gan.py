@@ -49,7 +49,7 @@ from keras_gan_zoo.models.autoencoding.base import (
     conv_decoder,
     conv_encoder,
 )
-from keras_gan_zoo.models.base import GenerativeModel, all_finite, apply_if, global_batch_mean
+from keras_gan_zoo.models.replicas import global_batch_mean
 from keras_gan_zoo.models.autoencoding.vae import kl_divergence
 from keras_gan_zoo.models.blocks import square_image_stages
 from keras_gan_zoo.registry import register_model
@@ -125,6 +125,9 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
     """
 
     family = "autoencoding"
+    optimizer_networks = {"encoder_optimizer": ("encoder",),
+                          "generator_optimizer": ("generator",),
+                          "discriminator_optimizer": ("discriminator",)}
     batch_extras = ("latents", "noise")  # fixed prior samples z_p / reparameterisation eps
     supports_label_smoothing = True
 
@@ -156,7 +159,6 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
                                                             hidden_units),
                          latent_dim=latent_dim, **kwargs)
         self.encoder = encoder
-        self.encoder_optimizer = None
         self.base_filters, self.hidden_units, self.gamma = base_filters, hidden_units, float(gamma)
         self.equilibrium = None if equilibrium is None else float(equilibrium)
         self.margin = float(margin)
@@ -171,51 +173,10 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
         """The decoder, which is the generator."""
         return self.generator
 
-    def named_optimizers(self):
-        return {"encoder_optimizer": self.encoder_optimizer,
-                "generator_optimizer": self.generator_optimizer,
-                "discriminator_optimizer": self.discriminator_optimizer}
-
     # --------------------------------------------------------------- compile
     def default_optimizers(self):
-        """RMSprop(3e-4) for the decoder and the discriminator (the paper's)."""
-        return keras.optimizers.RMSprop(3e-4), keras.optimizers.RMSprop(3e-4)
-
-    def compile(self, encoder_optimizer=None, generator_optimizer=None,
-                discriminator_optimizer=None, **kwargs):
-        """Configures training; with no arguments RMSprop(3e-4) for all three networks.
-
-        Args:
-            encoder_optimizer, generator_optimizer, discriminator_optimizer:
-                optimizer instances, names or configs (the generator is the decoder).
-            **kwargs: `keras.Model.compile` arguments that apply here.
-        """
-        self._reject_keras_losses(
-            kwargs, "encoder_optimizer=, generator_optimizer= and discriminator_optimizer=")
-        e_opt = (keras.optimizers.get(encoder_optimizer) if encoder_optimizer
-                 else keras.optimizers.RMSprop(3e-4))
-        if e_opt is not None and any(e_opt is o for o in (generator_optimizer,
-                                                          discriminator_optimizer)):
-            raise ValueError("The encoder, generator and discriminator need three optimizer "
-                             "instances.")
-        self.encoder_optimizer = self._optimizer_for_policy(e_opt, "encoder")
-        super().compile(generator_optimizer, discriminator_optimizer, **kwargs)
-
-    def build_optimizers(self):
-        super().build_optimizers()
-        self.encoder_optimizer.build(self.encoder.trainable_variables)
-
-    def get_compile_config(self):
-        config = super().get_compile_config()
-        if config:
-            config["encoder_optimizer"] = keras.optimizers.serialize(self.encoder_optimizer)
-        return config
-
-    def compile_from_config(self, config):
-        config = dict(config)
-        optimizers = {key: keras.optimizers.deserialize(config.pop(key)) for key in
-                      ("encoder_optimizer", "generator_optimizer", "discriminator_optimizer")}
-        self.compile(**optimizers, **config)
+        """RMSprop(3e-4) for the encoder, the decoder and the discriminator (the paper's)."""
+        return {arg: keras.optimizers.RMSprop(3e-4) for arg in self.optimizer_networks}
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
@@ -233,55 +194,43 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
         return tf.cast(value, "float32")
 
     def train_step(self, data):
-        real, _, extras = GenerativeModel.unpack_batch(self, data)
-        self._check_images(real, "train_step")
-        batch = tf.shape(real)[0]
-        prior_z = self._extra(extras, "latents", batch, draw=0)
-        eps = self._extra(extras, "noise", batch, draw=1)
-        nets = {"encoder": (self.encoder, self.encoder_optimizer),
-                "generator": (self.generator, self.generator_optimizer),
-                "discriminator": (self.discriminator, self.discriminator_optimizer)}
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step")
+        real = batch["images"]
+        n = tf.shape(real)[0]
+        prior_z = self._extra(batch, "latents", n, draw=0)
+        eps = self._extra(batch, "noise", n, draw=1)
         with tf.GradientTape(persistent=True) as tape:
             mean, log_var = self.encoder(real, training=True)
             z = mean + tf.exp(0.5 * log_var) * eps
             fakes = self.generator(tf.concat([z, prior_z], axis=0), training=True)
             logits, features = self.discriminator(
                 tf.concat([tf.cast(real, fakes.dtype), fakes], axis=0), training=True)
-            real_logits, fake_logits = logits[:batch], logits[batch:]
-            diff = features[batch:2 * batch] - features[:batch]
+            real_logits, fake_logits = logits[:n], logits[n:]
+            diff = features[n:2 * n] - features[:n]
             reconstruction = tf.reduce_mean(
-                0.5 * tf.reduce_sum(tf.reshape(tf.square(diff), [batch, -1]), axis=1))
+                0.5 * tf.reduce_sum(tf.reshape(tf.square(diff), [n, -1]), axis=1))
             kl = tf.reduce_mean(kl_divergence(mean, log_var))
             d_loss = losses.nonsaturating_d_loss(real_logits, fake_logits,
                                                  real_label=self.real_label)
             g_loss = self.gamma * reconstruction + losses.nonsaturating_g_loss(fake_logits)
-            objectives = {"encoder": kl + reconstruction, "generator": g_loss,
-                          "discriminator": d_loss}
-            scaled = {k: self._scaled(nets[k][1], objectives[k]) for k in nets}
-        grads = {k: tape.gradient(scaled[k], nets[k][0].trainable_variables) for k in nets}
-        del tape
-        finite = all_finite([g for k in nets for g in grads[k]])
-        updates = {}
+            e_loss = kl + reconstruction
+        apply_when, logs = None, {}
         if self.equilibrium is not None:
             # -log D(x) and -log(1 - D(fake)), averaged over the global batch so that
             # every replica takes the same decision.
             real_cost = global_batch_mean(tf.nn.softplus(-tf.stop_gradient(real_logits)))
             fake_cost = global_batch_mean(tf.nn.softplus(tf.stop_gradient(fake_logits)))
-            updates["discriminator"], updates["generator"] = equilibrium_updates(
-                real_cost, fake_cost, self.equilibrium, self.margin)
-        for k, (net, opt) in nets.items():
-            if isinstance(opt, keras.optimizers.LossScaleOptimizer):
-                # One non-finite gradient skips all three updates: NaN gradients make
-                # each loss scaler skip the step (and back off its scale).
-                grads[k] = [None if g is None else
-                            tf.where(finite, g, tf.cast(float("nan"), g.dtype))
-                            for g in grads[k]]
-            if k in updates:
-                apply_if(updates[k], opt, grads[k], net.trainable_variables)
-            else:
-                opt.apply(grads[k], net.trainable_variables)
-        logs = {"d_loss": d_loss, "g_loss": g_loss, "kl": kl, "reconstruction": reconstruction}
-        if updates:
-            logs["d_update_rate"] = tf.cast(updates["discriminator"], "float32")
-            logs["g_update_rate"] = tf.cast(updates["generator"], "float32")
-        return self._update_trackers(logs)
+            update_d, update_g = equilibrium_updates(real_cost, fake_cost, self.equilibrium,
+                                                     self.margin)
+            apply_when = {"discriminator_optimizer": update_d, "generator_optimizer": update_g}
+            logs = {"d_update_rate": tf.cast(update_d, "float32"),
+                    "g_update_rate": tf.cast(update_g, "float32")}
+        # One step for the three networks: under loss scaling, a non-finite gradient of
+        # any of them (on any replica) skips all three.
+        self.minimize(tape, {"encoder_optimizer": e_loss,
+                             "generator_optimizer": g_loss,
+                             "discriminator_optimizer": d_loss}, n, apply_when=apply_when)
+        del tape
+        return self.finish_step({"d_loss": d_loss, "g_loss": g_loss, "kl": kl,
+                                 "reconstruction": reconstruction, **logs})

@@ -16,9 +16,9 @@ everything else:
   by k-means (`keras_gan_zoo.datasets.palette`), one K-way softmax per pixel;
 - `train_step`: the mean negative log-likelihood, reported as `nll` (nats per
   image) and `bits_per_dim` (per modelled variable); `test_step` for `evaluate`;
-- one optimizer (`compile()` defaults to RMSProp, the PixelRNN paper's rule), its
-  loss scaling under `mixed_float16` (a non-finite step is skipped by the
-  `LossScaleOptimizer`), the global-batch reduction under `tf.distribute`;
+- one optimizer (`compile()` defaults to RMSProp, the PixelRNN paper's rule);
+  `GenerativeModel` owns its loss scaling, the cross-replica overflow decision and
+  the global-batch weighting;
 - sampling in ONE compiled TF loop (`tf.while_loop` over the positions inside a
   `tf.function`): `generate`, `complete` (keep the top rows, sample the rest) and
   the exported SavedModel's `serve(noise)` all run the same graph. Each sub-pixel is
@@ -32,23 +32,15 @@ architecture.
 """
 
 import math
-import random
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.models.base import GenerativeModel
+from keras_gan_zoo.models.base import GenerativeModel, Unsaved
 
 OUTPUTS = ("categorical", "bernoulli", "palette")
 LEVELS = 256
-
-
-class _Unsaved:
-    """A plain holder: what it holds is neither tracked nor saved by Keras."""
-
-    def __init__(self, **items):
-        self.__dict__.update(items)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
@@ -79,7 +71,7 @@ class AutoregressiveModel(GenerativeModel):
 
     def __init__(self, image_shape, output="categorical", palette=None, palette_size=16,
                  num_classes=None, seed=None, **kwargs):
-        super().__init__(image_shape=image_shape, num_classes=num_classes, **kwargs)
+        super().__init__(image_shape=image_shape, num_classes=num_classes, seed=seed, **kwargs)
         if output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}.")
         channels = self.image_shape[-1]
@@ -103,11 +95,10 @@ class AutoregressiveModel(GenerativeModel):
         self.input_channels = channels
         self.groups = groups
         self.units = units
-        self.seed = int(seed) if seed is not None else random.randrange(2**31 - 1)
         self.nll_tracker = self.add_tracker("nll")
         self.bits_tracker = self.add_tracker("bits_per_dim")
         self.network = None
-        self._functions = _Unsaved(sampler=None, nll=None, crop=True)
+        self._functions = Unsaved(sampler=None, nll=None, crop=True)
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -179,14 +170,10 @@ class AutoregressiveModel(GenerativeModel):
         return tf.reduce_sum(terms, axis=[1, 2, 3])
 
     # --------------------------------------------------------------- compile
-    def default_optimizer(self):
+    def default_optimizers(self):
         """The optimizer of a bare `compile()`: RMSProp, the PixelRNN paper's rule
         (section 5.2; the learning rate is not given there)."""
-        return keras.optimizers.RMSprop(learning_rate=1e-3)
-
-    # compile(optimizer=None) and its config round trip: GenerativeModel's.
-    def optimized_variables(self):
-        return self.network.trainable_variables
+        return {"optimizer": keras.optimizers.RMSprop(learning_rate=1e-3)}
 
     def get_config(self):
         return {
@@ -204,33 +191,26 @@ class AutoregressiveModel(GenerativeModel):
 
     # ------------------------------------------------------------- training
     def _nll_and_check(self, data, training):
-        images, labels, _ = self.unpack_batch(data)
-        self._check_images(images, "train_step" if training else "test_step")
-        if labels is not None:
-            self._check_labels(labels, "train_step" if training else "test_step")
-        return self.to_targets(images), labels
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step" if training else "test_step")
+        return self.to_targets(batch["images"]), batch.get("labels")
 
-    def _report(self, nll):
+    def _logs(self, nll):
         mean = tf.reduce_mean(nll)
-        return self._update_trackers(
-            {"nll": mean, "bits_per_dim": mean / (self.num_dims * math.log(2.0))})
+        return {"nll": mean, "bits_per_dim": mean / (self.num_dims * math.log(2.0))}
 
     def train_step(self, data):
         targets, labels = self._nll_and_check(data, training=True)
-        variables = self.network.trainable_variables
         with tf.GradientTape() as tape:
             nll = self.nll_per_image(targets, labels, training=True)
             # Nats per modelled variable: the scale of bits/dim, not of the image size.
             loss = tf.reduce_mean(nll) / self.num_dims
-            scaled = self._scaled(self.optimizer, loss)
-        grads = tape.gradient(scaled, variables)
-        # A LossScaleOptimizer unscales, and skips (and backs off) a non-finite step.
-        self.optimizer.apply(grads, variables)
-        return self._report(nll)
+        self.minimize(tape, {"optimizer": loss}, tf.shape(targets)[0])
+        return self.finish_step(self._logs(nll))
 
     def test_step(self, data):
         targets, labels = self._nll_and_check(data, training=False)
-        return self._report(self.nll_per_image(targets, labels, training=False))
+        return self.report(self._logs(self.nll_per_image(targets, labels, training=False)))
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """`keras.Model.fit`; a palette model without a palette fits one on `x` first."""
@@ -258,7 +238,7 @@ class AutoregressiveModel(GenerativeModel):
         if isinstance(data, tf.data.Dataset):
             chunks, count = [], 0
             for batch in data:
-                images = self.unpack_batch(batch)[0]
+                images = self.unpack_batch(batch)["images"]
                 self._check_images(images, "fit_palette")
                 chunks.append(np.asarray(images, "float32"))
                 count += chunks[-1][..., 0].size

@@ -13,13 +13,11 @@ of a sequence of discrete symbols, factorised left to right:
   `nll`, the mean negative log-likelihood in nats per element (sample or
   character), and the same in bits (`bits_per_element`, or the model's
   `bits_metric`, e.g. `bits_per_char`);
-- mixed precision: under `mixed_float16` the optimizer is a `LossScaleOptimizer`,
-  the loss is scaled with `optimizer.scale_loss` inside the tape, and a step with
-  non-finite gradients is skipped (and the scale halved) by the optimizer; logits
+- mixed precision and tf.distribute through `GenerativeModel.minimize`: the loss
+  scale of a `LossScaleOptimizer`, a step skipped on every replica when any
+  replica's gradients overflow, and each replica's mean weighted by its share of
+  the global batch (so a final partial batch trains as on one device); logits
   are float32;
-- tf.distribute: the loss is the per-replica mean divided by `num_replicas_in_sync`
-  (replicas get equal shares of a batch of equal-length sequences, so the summed
-  gradients are those of the global-batch mean);
 - input checks for `fit` (numpy arrays and dataset element specs) and `train_step`;
 - `sample_ids` (seeded, in a compiled TF loop) and `export_sampler`, a SavedModel
   whose `serve` signature needs nothing from this package to load.
@@ -30,23 +28,15 @@ int ids in [0, num_symbols)), implement `nll(sequences, labels, training)`,
 """
 
 import math
-import random
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.models.base import GenerativeModel
+from keras_gan_zoo.models.base import GenerativeModel, Unsaved, resolve_seed
 
 INPUT_KINDS = ("audio", "tokens")
 _LN2 = math.log(2.0)
-
-
-class _Unsaved:
-    """A plain holder: what it holds is neither tracked nor saved by Keras."""
-
-    def __init__(self, **items):
-        self.__dict__.update(items)
 
 
 class SequenceModel(GenerativeModel):
@@ -71,6 +61,9 @@ class SequenceModel(GenerativeModel):
     """
 
     family = "sequence"
+    optimizer_networks = {"optimizer": None}  # the model's own trainable variables
+    primary_field = "sequences"  # batches: sequences, and labels when globally conditioned
+    labelled_batch_hint = "fit(x=audio, y=speaker_ids) or a dataset loaded with_labels=True"
     input_kind = None  # "audio" or "tokens"
     bits_metric = "bits_per_element"
     min_length = 2  # shortest training sequence (one element predicts the next)
@@ -84,18 +77,10 @@ class SequenceModel(GenerativeModel):
         self.num_symbols = int(num_symbols)
         self.nll_tracker = self.add_tracker("nll")
         self.bits_tracker = self.add_tracker(self.bits_metric)
-        self.optimizer = None
-        self._fns = _Unsaved(sample=None)
+        self._fns = Unsaved(sample=None)
 
-    # compile(optimizer=None), Adam(1e-3) by default, and its config round trip:
-    # GenerativeModel's.
-
-    def _require_compiled(self):
-        if self.optimizer is None or not getattr(self, "compiled", False):
-            raise RuntimeError(
-                f"Call {type(self).__name__}.compile() before fit() "
-                "(with no arguments for the paper's optimizer)."
-            )
+    # compile(optimizer=None), Adam(1e-3) by default, its config round trip and the
+    # optimizer's state: GenerativeModel's.
 
     @classmethod
     def from_config(cls, config):
@@ -145,56 +130,17 @@ class SequenceModel(GenerativeModel):
                 f"[{lo}, {hi}]."
             )
 
-    def unpack_batch(self, data):
-        """Splits a fit batch into `(sequences, labels)`.
-
-        Accepted: `sequences`, `(sequences,)` or `(sequences, labels)`. Unconditional
-        models ignore labels; conditional ones require them.
-        """
-        if isinstance(data, dict):
-            raise ValueError(
-                f"{type(self).__name__} takes batches `sequences` or `(sequences, labels)`; "
-                f"got a dict with keys {sorted(data)}."
-            )
-        labels = None
-        if isinstance(data, (tuple, list)):
-            if not data:
-                raise ValueError("Got an empty batch.")
-            sequences = data[0]
-            labels = data[1] if len(data) > 1 else None
+    def check_field(self, kind, value, where):
+        if kind == "sequences":
+            self.check_sequences(value, where)
         else:
-            sequences = data
-        if self.conditional and labels is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional (num_classes={self.num_classes}): "
-                "batches must be (sequences, labels), e.g. fit(x=audio, y=speaker_ids) or "
-                "a dataset loaded with_labels=True; got sequences only."
-            )
-        return sequences, (labels if self.conditional else None)
+            super().check_field(kind, value, where)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, after checking what comes in (shape, dtype, range, labels)."""
-        self._require_compiled()
-        if isinstance(x, np.ndarray):
-            if self.conditional:
-                if y is None:
-                    self.unpack_batch((x,))  # raises the missing-labels error
-                labels = np.asarray(y)
-                self._check_labels(tf.constant(labels[:1]), "fit")
-                if labels.min() < 0 or labels.max() >= self.num_classes:
-                    raise ValueError(
-                        f"fit: labels must be in [0, {self.num_classes}); got values in "
-                        f"[{labels.min()}, {labels.max()}]."
-                    )
-            self.check_sequences(x, "fit")
-            self._check_values(x, "fit")
-        elif isinstance(x, tf.data.Dataset):
-            spec, label_spec = self.unpack_batch(x.element_spec)
-            self.check_sequences(spec, "fit(dataset)")
-            if label_spec is not None:
-                self._check_labels(label_spec, "fit(dataset)")
-            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
-        return super().fit(x, y, *args, **kwargs)
+    def check_field_values(self, kind, array, where):
+        if kind == "sequences":
+            self._check_values(array, where)
+        else:
+            super().check_field_values(kind, array, where)
 
     # ------------------------------------------------------------- training
     def nll(self, sequences, labels=None, training=False):
@@ -202,25 +148,21 @@ class SequenceModel(GenerativeModel):
         raise NotImplementedError
 
     def _batch_nll(self, data, training):
-        sequences, labels = self.unpack_batch(data)
-        self.check_sequences(sequences, "train_step" if training else "test_step")
-        if labels is not None:
-            self._check_labels(labels, "train_step" if training else "test_step")
-        return tf.cast(self.nll(sequences, labels, training=training), "float32")
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step" if training else "test_step")
+        sequences = batch["sequences"]
+        loss = tf.cast(self.nll(sequences, batch.get("labels"), training=training), "float32")
+        return loss, tf.shape(sequences)[0]
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
-            loss = self._batch_nll(data, training=True)
-            scaled = self._scaled(self.optimizer, loss)
-        grads = tape.gradient(scaled, self.trainable_variables)
-        # A LossScaleOptimizer unscales, and skips the step (halving its scale)
-        # when a gradient is not finite.
-        self.optimizer.apply(grads, self.trainable_variables)
-        return self._update_trackers({"nll": loss, self.bits_metric: loss / _LN2})
+            loss, batch_size = self._batch_nll(data, training=True)
+        self.minimize(tape, {"optimizer": loss}, batch_size)
+        return self.finish_step({"nll": loss, self.bits_metric: loss / _LN2})
 
     def test_step(self, data):
-        loss = self._batch_nll(data, training=False)
-        return self._update_trackers({"nll": loss, self.bits_metric: loss / _LN2})
+        loss, _ = self._batch_nll(data, training=False)
+        return self.report({"nll": loss, self.bits_metric: loss / _LN2})
 
     # ------------------------------------------------------------- sampling
     def _sample_graph(self, count_or_labels, length, seed, temperature):
@@ -249,11 +191,8 @@ class SequenceModel(GenerativeModel):
 
     @staticmethod
     def _seed_value(seed):
-        if seed is None:
-            return random.randrange(2**31 - 1)
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise ValueError(f"seed must be an int or None; got {seed!r}.")
-        return int(seed) % (2**31 - 1)
+        """A sampling seed as an int32-sized int (`None` draws one)."""
+        return resolve_seed(seed) % (2**31 - 1)
 
     #: `_sample_graph`'s inputs: count or labels, length, seed, temperature.
     _SAMPLER_SIGNATURE = (tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.int32),

@@ -86,9 +86,9 @@ class CharRNN(SequenceModel):
                 "hidden_units": self.hidden_units, "num_layers": self.num_layers,
                 "dropout": self.dropout}
 
-    def default_optimizer(self):
+    def default_optimizers(self):
         """char-rnn's RMSprop(2e-3, decay 0.95) with gradients clipped to [-5, 5]."""
-        return keras.optimizers.RMSprop(2e-3, rho=0.95, clipvalue=5.0)
+        return {"optimizer": keras.optimizers.RMSprop(2e-3, rho=0.95, clipvalue=5.0)}
 
     # ------------------------------------------------------------------ text
     def encode(self, text):
