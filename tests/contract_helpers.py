@@ -67,7 +67,17 @@ def serve_in_fresh_process(script, args, cwd):
 
 def training_data(model, n=8, seed=0):
     """`(x, y)` numpy inputs of `n` examples for a model of any family: images in
-    [-1, 1] or sequences (audio in [-1, 1], token ids), and cycling labels (or None)."""
+    [-1, 1] or sequences (audio in [-1, 1], token ids), and cycling labels (or None);
+    for a translator, sources and their targets (a fixed function of the sources)."""
+    if model.family == "translation":
+        x = images_for(model, n, seed)
+        pooled = x.reshape(n, -1).mean(axis=1)[:, None, None, None]  # a learnable target
+        y = np.broadcast_to(np.clip(-x[..., :1] * 0.5 + pooled, -1, 1),
+                            (n, *model.target_shape)).astype("float32")
+        if model.target_shape[:2] != model.image_shape[:2]:
+            y = np.random.default_rng(seed + 1).uniform(
+                -1, 1, (n, *model.target_shape)).astype("float32")
+        return x, np.ascontiguousarray(y)
     if model.family == "sequence":
         rng = np.random.default_rng(seed)
         if model.input_kind == "audio":

@@ -7,6 +7,7 @@
     models/autoencoding/     AutoencodingModel, the autoencoder, VAE, VAE-GAN
     models/autoregressive/   AutoregressiveModel, PixelCNN, Gated PixelCNN, PixelRNN
     models/sequence/         SequenceModel, WaveNet, char-RNN
+    models/translation/      TranslationModel, pix2pix
 """
 
 from keras_gan_zoo.models.base import GenerativeModel
@@ -18,7 +19,9 @@ from keras_gan_zoo.models.autoregressive import *  # noqa: F401,F403
 from keras_gan_zoo.models.autoregressive import __all__ as _autoregressive
 from keras_gan_zoo.models.sequence import *  # noqa: F401,F403
 from keras_gan_zoo.models.sequence import __all__ as _sequence
+from keras_gan_zoo.models.translation import *  # noqa: F401,F403
+from keras_gan_zoo.models.translation import __all__ as _translation
 from keras_gan_zoo.layers import Maxout  # noqa: F401  (was models.Maxout)
 
 __all__ = ["GenerativeModel", "Maxout", *_adversarial, *_autoencoding, *_autoregressive,
-           *_sequence]
+           *_sequence, *_translation]

@@ -64,7 +64,7 @@ from keras_gan_zoo.models.replicas import (
     replica_id,
 )
 
-FAMILIES = ("adversarial", "autoencoding", "autoregressive", "sequence")
+FAMILIES = ("adversarial", "autoencoding", "autoregressive", "sequence", "translation")
 
 #: `keras.Model.compile` arguments a zoo model accepts beside its optimizers.
 KERAS_COMPILE_ARGUMENTS = ("steps_per_execution", "jit_compile", "run_eagerly")
@@ -86,6 +86,12 @@ def resolve_seed(seed):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an int or None; got {seed!r}.")
     return int(seed)
+
+
+def _field_place(where, name, kind):
+    """`where` of an error, naming the batch field when its name is not its kind
+    (`"fit, target"` for a translator's targets; `"fit"` for plain images)."""
+    return where if name == kind else f"{where}, {name}"
 
 
 class GenerativeModel(keras.Model):
@@ -581,14 +587,33 @@ class GenerativeModel(keras.Model):
     def check_batch(self, batch, where):
         """Static checks of every field of an unpacked batch (a dict)."""
         for name, kind in self.batch_fields():
-            self.check_field(kind, batch[name], where)
+            self.check_field(kind, batch[name], _field_place(where, name, kind))
 
     def check_batch_size(self, batch_size, where):
         """Raises when a batch of `batch_size` examples cannot be trained on (e.g.
         fewer examples than an adversarial model's `d_steps`). Nothing by default."""
 
-    def _check_images(self, images, where):
+    def _images_numpy(self, images, where, shape=None):
+        """`images` (numpy, tensor, or one image) as checked float32 numpy in [-1, 1]
+        of `shape` per image (default `image_shape`)."""
+        shape = self.image_shape if shape is None else tuple(shape)
+        images = keras.ops.convert_to_numpy(images) if tf.is_tensor(images) else np.asarray(images)
+        if images.ndim == 3 and shape is not None and images.shape == shape:
+            images = images[None]
+        self._check_images(images, where, shape)
+        if images.size:
+            self.check_field_values("images", images, where)
+        return images.astype("float32")
+
+    @staticmethod
+    def _batched(fn, array, batch_size):
+        """`fn` over `array` in chunks of `batch_size`, concatenated as numpy."""
+        return np.concatenate([keras.ops.convert_to_numpy(fn(array[i:i + batch_size]))
+                               for i in range(0, len(array), batch_size)], axis=0)
+
+    def _check_images(self, images, where, shape=None):
         """Static checks of a batch of images: rank, size, channels, float dtype."""
+        shape_expected = self.image_shape if shape is None else tuple(shape)
         dtype = tf.as_dtype(images.dtype)
         if not dtype.is_floating:
             raise ValueError(
@@ -596,10 +621,10 @@ class GenerativeModel(keras.Model):
                 "Scale uint8 pixels with `x / 127.5 - 1` (keras_gan_zoo.datasets does)."
             )
         shape = tuple(images.shape)
-        if len(shape) != 4 or tuple(shape[1:]) != self.image_shape:
+        if len(shape) != 4 or tuple(shape[1:]) != shape_expected:
             raise ValueError(
                 f"{where}: expected images of shape (batch, "
-                f"{', '.join(map(str, self.image_shape))}) for {type(self).__name__}"
+                f"{', '.join(map(str, shape_expected))}) for {type(self).__name__}"
                 f"(image_shape={self.image_shape}); got shape {shape}."
             )
 
@@ -646,10 +671,11 @@ class GenerativeModel(keras.Model):
         if len(arrays) < len(fields):
             raise self._missing_field_error(fields[len(arrays)][0])
         for (name, kind), array in zip(fields, arrays):
-            self.check_field(kind, tf.TensorSpec(array.shape, array.dtype), "fit")
+            where = _field_place("fit", name, kind)
+            self.check_field(kind, tf.TensorSpec(array.shape, array.dtype), where)
             if array.size == 0:
                 raise ValueError(f"fit: got an empty array of shape {array.shape} for {name}.")
-            self.check_field_values(kind, array, "fit")
+            self.check_field_values(kind, array, where)
         batch_size = 32 if batch_size is None else batch_size
         if isinstance(batch_size, (int, np.integer)) and batch_size > 0:
             sizes = {min(int(batch_size), len(x))}
@@ -666,7 +692,8 @@ class GenerativeModel(keras.Model):
             raise ValueError("fit(dataset): the dataset is empty.")
         batch = self.unpack_batch(first)
         for name, kind in self.batch_fields():
-            self.check_field_values(kind, np.asarray(batch[name]), "fit(dataset), first batch")
+            self.check_field_values(kind, np.asarray(batch[name]),
+                                    _field_place("fit(dataset), first batch", name, kind))
         self.check_batch_size(int(tf.shape(batch[self.batch_fields()[0][0]])[0]),
                               "fit(dataset), first batch")
 

@@ -118,19 +118,6 @@ class AutoencoderMethods:
         outputs to images in [-1, 1]: identity unless a model overrides it."""
         return lambda outputs: outputs
 
-    def _images_numpy(self, images, where):
-        images = np.asarray(images)
-        if images.ndim == 3 and self.image_shape is not None and images.shape == self.image_shape:
-            images = images[None]
-        self._check_images(images, where)
-        lo, hi = float(np.min(images)), float(np.max(images))
-        if lo < -1.001 or hi > 1.001:
-            raise ValueError(
-                f"{where}: expected images in [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]. "
-                "Scale uint8 pixels with `x / 127.5 - 1`."
-            )
-        return images.astype("float32")
-
     def _latents_array(self, latents, where):
         latents = np.asarray(latents, dtype="float32")
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
@@ -138,11 +125,6 @@ class AutoencoderMethods:
                 f"{where}: latents must have shape (n, {self.latent_dim}); got {latents.shape}."
             )
         return latents
-
-    @staticmethod
-    def _batched(fn, array, batch_size):
-        return np.concatenate([keras.ops.convert_to_numpy(fn(array[i:i + batch_size]))
-                               for i in range(0, len(array), batch_size)], axis=0)
 
     def encode(self, images, batch_size=256):
         """Codes of images in [-1, 1]: float32 numpy (n, latent_dim).

@@ -1,0 +1,192 @@
+"""`TranslationModel`: the base of the image-to-image translators (pix2pix, ...).
+
+A translator maps an image of one domain to an image of another: an edge map to a
+photo (paired training data, pix2pix), a sneaker to an ankle boot (unpaired,
+CycleGAN), a low-resolution image to a high-resolution one (SRGAN). On top of the
+training core (`GenerativeModel`: optimizers, `minimize`, step counter, checks) this
+base owns what every translator shares:
+
+- the shapes: `image_shape` is the input (source) shape, `target_shape` the output's
+  (the same except for super-resolution); batches are `(source, target)` pairs by
+  default, checked field by field (both range-checked as images);
+- `domains == ("a", "b")` and their human names (`domain_names`, in the config);
+  `directions`: `("a_to_b",)` for a one-way model, both ways for two-domain models;
+- `translate(images, direction="a_to_b")`: numpy float32 in [-1, 1], checked input;
+- `export_generator(path)`: a SavedModel with `serve(images)` (a -> b) and, for
+  two-domain models, `serve_b_to_a`, loadable without this package.
+
+A subclass builds its networks, sets `optimizer_networks`, implements
+`translator(direction)` (the network that translates that way) and `train_step`.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo.models.base import GenerativeModel, Unsaved
+
+DIRECTIONS = ("a_to_b", "b_to_a")
+
+
+def check_domain_names(domain_names):
+    """`domain_names` as a tuple of two distinct non-empty strings (default a, b)."""
+    if domain_names is None:
+        return ("a", "b")
+    names = tuple(domain_names) if isinstance(domain_names, (list, tuple)) else None
+    if (names is None or len(names) != 2 or not all(isinstance(n, str) and n for n in names)
+            or names[0] == names[1]):
+        raise ValueError("domain_names must be two distinct non-empty strings, e.g. "
+                         f"('sneaker', 'ankle_boot'); got {domain_names!r}.")
+    return names
+
+
+def _serving_function(network):
+    """`images -> network(images)` in inference mode, float32, clipped to [-1, 1]."""
+
+    def serve(images):
+        return tf.clip_by_value(tf.cast(network(images, training=False), tf.float32),
+                                -1.0, 1.0)
+
+    return serve
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class TranslationModel(GenerativeModel):
+    """Base class of image-to-image translators.
+
+    Args:
+        image_shape: (height, width, channels) of the source images.
+        target_shape: shape of the translated images; default `image_shape`.
+        domain_names: human names of domains a and b, e.g. `("edges", "fashion")`.
+        seed: integer seed of the training noise; `None` draws one.
+        **kwargs: `keras.Model` arguments (`name`).
+
+    Example:
+        >>> model = kgz.create_model("pix2pix", image_shape=(28, 28, 1))
+        >>> model.compile()
+        >>> model.fit(kgz.datasets.load("fashion_mnist_edges", batch_size=16), epochs=5)
+        >>> photos = model.translate(edge_maps)        # (N, 28, 28, 1) float32 in [-1, 1]
+    """
+
+    family = "translation"
+    directions = ("a_to_b",)
+
+    def __init__(self, image_shape=(256, 256, 3), target_shape=None, domain_names=None,
+                 seed=None, **kwargs):
+        super().__init__(image_shape=image_shape, seed=seed, **kwargs)
+        if target_shape is None:
+            self.target_shape = self.image_shape
+        else:
+            target = tuple(target_shape)
+            if len(target) != 3 or not all(isinstance(d, (int, np.integer)) and d > 0
+                                           for d in target):
+                raise ValueError("target_shape must be (height, width, channels) of "
+                                 f"positive ints; got {target_shape!r}.")
+            self.target_shape = tuple(int(d) for d in target)
+        self.domain_names = check_domain_names(domain_names)
+        self._translation = Unsaved(functions={})  # traced translate functions, not saved
+
+    @property
+    def domains(self):
+        """The two domains, `("a", "b")`; their human names are `domain_names`."""
+        return ("a", "b")
+
+    # ---------------------------------------------------------------- batches
+    def batch_fields(self):
+        """`(source, target)` pairs: source images of `image_shape`, targets of
+        `target_shape`."""
+        return (("source", "images"), ("target", "target_images"))
+
+    def check_field(self, kind, value, where):
+        if kind == "target_images":
+            self._check_images(value, where, self.target_shape)
+        else:
+            super().check_field(kind, value, where)
+
+    def check_field_values(self, kind, array, where):
+        super().check_field_values("images" if kind == "target_images" else kind, array, where)
+
+    # ------------------------------------------------------------ translation
+    def translator(self, direction):
+        """The network that translates `direction` ("a_to_b" or "b_to_a")."""
+        raise NotImplementedError(f"{type(self).__name__} must implement translator().")
+
+    def check_direction(self, direction):
+        if direction not in self.directions:
+            if direction in DIRECTIONS:
+                raise ValueError(f"{type(self).__name__} translates one way only "
+                                 f"(direction='a_to_b'); got direction={direction!r}.")
+            raise ValueError(f"direction must be one of {self.directions}; got {direction!r}.")
+        return direction
+
+    def input_shape_for(self, direction):
+        """The shape of the images `direction` takes."""
+        return self.image_shape if direction == "a_to_b" else self.target_shape
+
+    def _translate_function(self, direction):
+        functions = self._translation.functions
+        if direction not in functions:
+            network = self.translator(direction)
+
+            @tf.function(reduce_retracing=True)
+            def run(images):
+                return tf.cast(network(images, training=False), "float32")
+
+            functions[direction] = run
+        return functions[direction]
+
+    def translate(self, images, direction="a_to_b", batch_size=64):
+        """Translates images: numpy float32 in [-1, 1], one output per input.
+
+        Args:
+            images: numpy array or tensor (N, H, W, C) (or one image (H, W, C)) in
+                [-1, 1], of `image_shape` (a -> b) or `target_shape` (b -> a).
+            direction: `"a_to_b"` (default) or, for two-domain models, `"b_to_a"`.
+            batch_size: images per forward pass.
+        """
+        direction = self.check_direction(direction)
+        images = self._images_numpy(images, f"translate({direction})",
+                                    self.input_shape_for(direction))
+        if len(images) == 0:
+            return np.zeros((0, *self.input_shape_for(direction)), "float32")
+        run = self._translate_function(direction)
+        return np.clip(self._batched(run, images, self._check_count(batch_size)),
+                       -1.0, 1.0).astype("float32")
+
+    # ----------------------------------------------------------------- export
+    def export_generator(self, path):
+        """Writes the translator(s) as a TF SavedModel: `serve(images)` translates
+        a -> b and, for two-domain models, `serve_b_to_a(images)` b -> a.
+
+        The SavedModel needs nothing from this package (or Keras) to load. Written
+        next to `path` and moved into place.
+
+        Example:
+            >>> model.export_generator("pix2pix_edges")
+            >>> out = tf.saved_model.load("pix2pix_edges").serve(edge_maps)
+        """
+        archive = keras.export.ExportArchive()
+        for direction in self.directions:
+            network = self.translator(direction)
+            archive.track(network)
+            spec = [tf.TensorSpec((None, *self.input_shape_for(direction)), tf.float32,
+                                  name="images")]
+
+            name = "serve" if direction == "a_to_b" else "serve_b_to_a"
+            archive.add_endpoint(name, _serving_function(network), input_signature=spec)
+        return self._write_export(archive, path)
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        return {
+            "name": self.name,
+            "image_shape": list(self.image_shape),
+            "target_shape": None if self.target_shape == self.image_shape
+            else list(self.target_shape),
+            "domain_names": list(self.domain_names),
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
