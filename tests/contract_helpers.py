@@ -56,6 +56,13 @@ def max_abs_diff(a, b):
                for u, v in zip(a, b))
 
 
+def assert_same_weights(first, second):
+    """Two models' weights agree, array for array, up to float rounding (the check
+    of N replicas against one device)."""
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 def serve_in_fresh_process(script, args, cwd):
     """Run `script` with `python -c` in a new interpreter and return the JSON object it
     printed on its last line; the process must exit 0 (its stderr is in the message)."""
@@ -71,13 +78,13 @@ def training_data(model, n=8, seed=0):
     for a translator, sources and their targets (a fixed function of the sources)."""
     if model.family == "translation":
         x = images_for(model, n, seed)
+        if model.target_shape[:2] != model.image_shape[:2]:  # e.g. super-resolution
+            return x, np.random.default_rng(seed + 1).uniform(
+                -1, 1, (n, *model.target_shape)).astype("float32")
         pooled = x.reshape(n, -1).mean(axis=1)[:, None, None, None]  # a learnable target
         y = np.broadcast_to(np.clip(-x[..., :1] * 0.5 + pooled, -1, 1),
-                            (n, *model.target_shape)).astype("float32")
-        if model.target_shape[:2] != model.image_shape[:2]:
-            y = np.random.default_rng(seed + 1).uniform(
-                -1, 1, (n, *model.target_shape)).astype("float32")
-        return x, np.ascontiguousarray(y)
+                            (n, *model.target_shape))
+        return x, np.ascontiguousarray(y, dtype="float32")
     if model.family == "sequence":
         rng = np.random.default_rng(seed)
         if model.input_kind == "audio":

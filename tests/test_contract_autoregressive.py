@@ -18,8 +18,8 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import (fit, generate, images_for, labels_for, max_abs_diff,
-                              serve_in_fresh_process, tiny, weights)
+from contract_helpers import (assert_same_weights, fit, generate, images_for, labels_for,
+                              max_abs_diff, serve_in_fresh_process, tiny, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="autoregressive")
 
@@ -185,8 +185,7 @@ def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
     h_single = _two_steps(single, images)
     h_mirrored = _two_steps(mirrored, images)
     assert mirrored_strategy.num_replicas_in_sync == 2
-    for a, b in zip(single.get_weights(), mirrored.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_same_weights(single, mirrored)
     assert max_abs_diff(initial, weights(single.trainable_variables)) > 1e-4
     np.testing.assert_allclose(h_single.history["nll"], h_mirrored.history["nll"], rtol=1e-4)
 

@@ -16,7 +16,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import max_abs_diff, serve_in_fresh_process, weights
+from contract_helpers import assert_same_weights, max_abs_diff, serve_in_fresh_process, weights
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="sequence")
 LENGTH = 12
@@ -180,8 +180,7 @@ def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
     single.fit(data, epochs=2, verbose=0)
     mirrored.fit(data, epochs=2, verbose=0)
     assert mirrored_strategy.num_replicas_in_sync == 2
-    for a, b in zip(single.get_weights(), mirrored.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_same_weights(single, mirrored)
     assert max_abs_diff(initial, weights(single)) > 1e-4
 
 

@@ -15,7 +15,8 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import max_abs_diff, serve_in_fresh_process, tiny, training_data, weights
+from contract_helpers import (assert_same_weights, max_abs_diff, serve_in_fresh_process, tiny,
+                              training_data, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="translation")
 
@@ -166,8 +167,7 @@ def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
     initial = weights(single)
     for model in (single, mirrored):
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=2, verbose=0)
-    for a, b in zip(single.get_weights(), mirrored.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_same_weights(single, mirrored)
     assert max_abs_diff(initial, weights(single)) > 1e-4
 
 

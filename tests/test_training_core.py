@@ -20,7 +20,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import max_abs_diff, tiny, training_data, weights
+from contract_helpers import assert_same_weights, max_abs_diff, tiny, training_data, weights
 from keras_gan_zoo.models.optimizers import OptimizerGroup, inner_optimizer, is_loss_scaled
 
 ALL_TINY = kgz.registry.list_tiny_models()
@@ -370,8 +370,7 @@ def test_unequal_replica_shares_train_as_one_device(name, mirrored_strategy):
         with (mirrored_strategy.scope() if model is mirrored else contextlib.nullcontext()):
             model.compile(**{arg: keras.optimizers.SGD(0.5) for arg in model.optimizer_networks})
         model.fit(tf.data.Dataset.from_tensor_slices(batch).batch(7), epochs=2, verbose=0)
-    for a, b in zip(single.get_weights(), mirrored.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_same_weights(single, mirrored)
 
 
 # ------------------------------------------------------ hooks for what comes next
