@@ -24,7 +24,16 @@ if keras.backend.backend() != "tensorflow":
         "before importing keras."
     )
 
-from keras_gan_zoo import callbacks, latent, layers, losses, models, precision, utils  # noqa: E402
+from keras_gan_zoo import (  # noqa: E402
+    callbacks,
+    latent,
+    layers,
+    losses,
+    models,
+    precision,
+    schedules,
+    utils,
+)
 from keras_gan_zoo.registry import (  # noqa: E402
     create_model,
     list_models,

@@ -10,13 +10,15 @@ architecture file holds one architecture and these rules live once:
 - `one_hot`: int labels to one-hot rows inside a functional network (ACGAN, CGAN);
 - `reference_dense` / `reference_maxout`: the pylearn2 layers of Goodfellow's GAN
   and Mirza's CGAN (uniform init, max-norm of every unit's weights);
-- `check_minibatch_discrimination` and its kernel size (GAN, DCGAN).
+- `check_minibatch_discrimination` and its kernel size (GAN, DCGAN);
+- `instance_norm` (CycleGAN, its PatchGAN) and `pad_to_multiple` (the translators
+  whose networks halve the image: an odd side is reflect-padded and cropped back).
 """
 
 import keras
 import numpy as np
 
-from keras_gan_zoo.layers import Maxout
+from keras_gan_zoo.layers import Maxout, ReflectionPadding2D
 
 MINIBATCH_KERNEL_DIM = 5  # C of minibatch discrimination, as in Salimans et al.'s code
 MAX_COLUMN_NORM = 1.9365  # the pylearn2 configurations' max_col_norm
@@ -98,3 +100,38 @@ def check_minibatch_discrimination(value):
             f"got {value!r}."
         )
     return value
+
+
+def instance_norm(name):
+    """Instance normalization (Ulyanov et al. 2016, arXiv:1607.08022): each image's
+    channels normalized over height and width, without the affine terms (PyTorch's
+    default `InstanceNorm2d`, as in the CycleGAN authors' code).
+
+    Keras's `GroupNormalization` with one group per channel; it needs no batch
+    statistics, so N replicas compute what one device computes.
+    """
+    return keras.layers.GroupNormalization(groups=-1, center=False, scale=False,
+                                           epsilon=1e-5, name=name)
+
+
+def pad_to_multiple(inputs, image_shape, multiple, name="pad"):
+    """`(padded, crop)`: `inputs` reflect-padded so that height and width are
+    multiples of `multiple`, and a function that crops an output of the padded size
+    back to `image_shape` (both identity when no padding is needed).
+
+    Example:
+        >>> h, crop = pad_to_multiple(inputs, (28, 28, 1), 32)   # 28 -> 32 -> ... -> 28
+        >>> outputs = crop(network_body(h))
+    """
+    height, width = image_shape[:2]
+    pad_h, pad_w = (-height) % multiple, (-width) % multiple
+    if not (pad_h or pad_w):
+        return inputs, lambda outputs: outputs
+    top, left = pad_h // 2, pad_w // 2
+    padded = ReflectionPadding2D(((top, pad_h - top), (left, pad_w - left)), name=name)(inputs)
+
+    def crop(outputs):
+        return keras.layers.Cropping2D(((top, pad_h - top), (left, pad_w - left)),
+                                       dtype="float32", name=f"{name}_crop")(outputs)
+
+    return padded, crop

@@ -24,7 +24,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.blocks import dcgan_batch_norm, dcgan_init
+from keras_gan_zoo.models.blocks import dcgan_batch_norm, dcgan_init, instance_norm, pad_to_multiple
 from keras_gan_zoo.models.translation.base import TranslationModel
 from keras_gan_zoo.registry import register_model
 
@@ -66,17 +66,10 @@ def unet_generator(image_shape, output_channels=None, base_filters=64, dropout=0
         dropout: dropout rate of the first `dropout_layers` decoder layers (0 = none).
         dropout_layers: how many decoder layers (from the bottleneck) drop out.
     """
-    height, width, channels = image_shape
-    output_channels = output_channels or channels
+    output_channels = output_channels or image_shape[-1]
     depth = unet_depth(image_shape)
-    multiple = 2**depth
-    pad_h, pad_w = (-height) % multiple, (-width) % multiple
     inputs = keras.Input(image_shape, name="source")
-    h = inputs
-    if pad_h or pad_w:
-        padding = [[0, 0], [pad_h // 2, pad_h - pad_h // 2], [pad_w // 2, pad_w - pad_w // 2],
-                   [0, 0]]
-        h = keras.layers.Lambda(lambda x: tf.pad(x, padding, mode="REFLECT"), name="pad")(h)
+    h, crop = pad_to_multiple(inputs, image_shape, 2**depth)
     conv = dict(kernel_size=4, strides=2, padding="same", kernel_initializer=dcgan_init())
     skips = []
     for level in range(depth):
@@ -97,16 +90,12 @@ def unet_generator(image_shape, output_channels=None, base_filters=64, dropout=0
         h = keras.layers.Concatenate(name=f"skip{level}")([h, skips[level]])
     h = keras.layers.ReLU(name="out_act")(h)
     h = keras.layers.Conv2DTranspose(output_channels, name="out", **conv)(h)
-    outputs = keras.layers.Activation("tanh", dtype="float32", name="tanh")(h)
-    if pad_h or pad_w:
-        top, left = pad_h // 2, pad_w // 2
-        outputs = keras.layers.Cropping2D(((top, pad_h - top), (left, pad_w - left)),
-                                          dtype="float32", name="crop")(outputs)
+    outputs = crop(keras.layers.Activation("tanh", dtype="float32", name="tanh")(h))
     return keras.Model(inputs, outputs, name=name)
 
 
 def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
-                        num_layers=3, name="discriminator"):
+                        num_layers=3, norm="batch", name="discriminator"):
     """A PatchGAN: per-patch real/fake logits (B, H', W', 1), float32.
 
     Args:
@@ -116,7 +105,12 @@ def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
         base_filters: filters of the first layer (64).
         num_layers: strided layers; the patch is `patch_receptive_field(num_layers)`
             pixels (3: 70x70).
+        norm: `"batch"` (pix2pix, synchronized across replicas) or `"instance"`
+            (CycleGAN). A convolution followed by a norm has no bias (the norm
+            cancels it).
     """
+    if norm not in ("batch", "instance"):
+        raise ValueError(f"norm must be 'batch' or 'instance'; got {norm!r}.")
     channels = image_shape[-1] + conditioning_channels
     inputs = keras.Input((*image_shape[:2], channels), name="pair")
     conv = dict(kernel_size=4, padding="same", kernel_initializer=dcgan_init())
@@ -126,7 +120,7 @@ def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
         stride = 2 if level < num_layers else 1
         h = keras.layers.Conv2D(_filters(base_filters, level), strides=stride, use_bias=False,
                                 name=f"conv{level}", **conv)(h)
-        h = dcgan_batch_norm(f"conv{level}_bn")(h)
+        h = (dcgan_batch_norm if norm == "batch" else instance_norm)(f"conv{level}_norm")(h)
         h = keras.layers.LeakyReLU(0.2, name=f"conv{level}_act")(h)
     logits = keras.layers.Conv2D(1, strides=1, dtype="float32", name="patch_logits", **conv)(h)
     return keras.Model(inputs, logits, name=name)
