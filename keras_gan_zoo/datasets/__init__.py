@@ -10,6 +10,8 @@ Example:
   >>> images = next(iter(ds))              # (128, 28, 28, 1) float32 in [-1, 1]
   >>> ds = kgz.datasets.load("mnist", with_labels=True)   # (images, int32 labels)
   >>> faces = kgz.datasets.image_folder("faces/", image_size=(64, 64))
+  >>> pairs = kgz.datasets.load("fashion_mnist_edges")   # (edges, images) for pix2pix
+  >>> kgz.datasets.list_datasets("translation")          # paired / unpaired / super-resolution
 """
 
 from .audio import AUDIO_EXTENSIONS, audio_folder, load_audio, read_wav, resample, write_wav
@@ -19,6 +21,7 @@ from .folder import IMAGE_EXTENSIONS, image_folder
 from .loader import SOURCES, load
 from .offline import parse_idx, read_idx
 from .text import build_vocabulary, char_dataset, encode_text, load_text, split_text
+from .translation import downsample, edge_map, paired_folder, unpaired_folder
 
 __all__ = [
     "load",
@@ -41,4 +44,8 @@ __all__ = [
     "encode_text",
     "split_text",
     "char_dataset",
+    "paired_folder",
+    "unpaired_folder",
+    "edge_map",
+    "downsample",
 ]

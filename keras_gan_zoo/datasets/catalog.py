@@ -27,8 +27,13 @@ class DatasetSpec:
     default_dir: object = None  # IDX directory used when env_var is unset
     class_names: object = None
     description: str = ""
-    kind: str = "image"  # "image" (load), "audio" (load_audio) or "text" (load_text)
+    kind: str = "image"  # "image" / "translation" (load), "audio" (load_audio), "text" (load_text)
     sample_rate: object = None  # Hz, audio datasets
+    # Translation datasets (kind "translation"): "paired", "unpaired" or "super_resolution";
+    # the human names of the two elements of each batch; the dataset the pairs are made from.
+    pairing: object = None
+    domain_names: object = None
+    base: object = None
 
 
 CATALOG = {
@@ -153,10 +158,122 @@ CATALOG = {
     )
 }
 
+_FASHION_NUM_EXAMPLES = {"train": 60000, "test": 10000}
+
+# Image-to-image translation datasets: load(name) yields 2-tuples of image batches.
+TRANSLATION_CATALOG = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="fashion_mnist_edges",
+            image_shape=(28, 28, 1),
+            num_classes=None,
+            splits=("train", "test"),
+            num_examples=dict(_FASHION_NUM_EXAMPLES),
+            tfds_name="fashion_mnist",
+            offline=("idx",),
+            env_var=FASHION_MNIST_DIR_ENV,
+            default_dir=FASHION_MNIST_DEFAULT_DIR,
+            description=(
+                "Paired (edges, image): Fashion-MNIST with a binary Sobel edge map as source "
+                "(dark lines on white, like edges2shoes)."
+            ),
+            kind="translation",
+            pairing="paired",
+            domain_names=("edges", "fashion"),
+            base="fashion_mnist",
+        ),
+        DatasetSpec(
+            name="fashion_mnist_sneaker_boot",
+            image_shape=(28, 28, 1),
+            num_classes=None,
+            splits=("train", "test"),
+            num_examples={"train": 6000, "test": 1000},  # per domain
+            tfds_name="fashion_mnist",
+            offline=("idx",),
+            env_var=FASHION_MNIST_DIR_ENV,
+            default_dir=FASHION_MNIST_DEFAULT_DIR,
+            description=(
+                "Unpaired (a, b): Fashion-MNIST sneakers (class 7) and ankle boots (class 9), "
+                "independently shuffled."
+            ),
+            kind="translation",
+            pairing="unpaired",
+            domain_names=("sneaker", "ankle_boot"),
+            base="fashion_mnist",
+        ),
+        DatasetSpec(
+            name="fashion_mnist_sr",
+            image_shape=(28, 28, 1),
+            num_classes=None,
+            splits=("train", "test"),
+            num_examples=dict(_FASHION_NUM_EXAMPLES),
+            tfds_name="fashion_mnist",
+            offline=("idx",),
+            env_var=FASHION_MNIST_DIR_ENV,
+            default_dir=FASHION_MNIST_DEFAULT_DIR,
+            description=(
+                "Super-resolution (lr, hr): Fashion-MNIST 28x28 with area-downsampled LR "
+                "(7x7 for scale=4, 14x14 for scale=2)."
+            ),
+            kind="translation",
+            pairing="super_resolution",
+            domain_names=("low_res", "high_res"),
+            base="fashion_mnist",
+        ),
+        DatasetSpec(
+            name="skimage_photos_sr",
+            image_shape=(96, 96, 3),  # the default patch_size
+            num_classes=None,
+            splits=("train", "test"),
+            num_examples={"train": 164, "test": 36},  # 96x96 crops
+            offline=("skimage",),
+            description=(
+                "Super-resolution (lr, hr): non-overlapping HR crops of scikit-image's sample "
+                "photos (train: astronaut, rocket, hubble_deep_field, immunohistochemistry; "
+                "test: chelsea, coffee)."
+            ),
+            kind="translation",
+            pairing="super_resolution",
+            domain_names=("low_res", "high_res"),
+        ),
+    )
+}
+
+# TFDS cycle_gan/* configs (unpaired, 256x256 RGB, splits trainA/trainB/testA/testB):
+# read only when prepared with TFDS (no offline copy).
+_CYCLE_GAN_CONFIGS = {
+    "horse2zebra": ("horse", "zebra", {"train": (1067, 1334), "test": (120, 140)}),
+    "apple2orange": ("apple", "orange", {"train": (995, 1019), "test": (266, 248)}),
+    "summer2winter_yosemite": ("summer", "winter", {"train": (1231, 962), "test": (309, 238)}),
+    "monet2photo": ("monet", "photo", {"train": (1072, 6287), "test": (121, 751)}),
+}
+for _config, (_a, _b, _sizes) in _CYCLE_GAN_CONFIGS.items():
+    TRANSLATION_CATALOG[f"cycle_gan_{_config}"] = DatasetSpec(
+        name=f"cycle_gan_{_config}",
+        image_shape=(256, 256, 3),
+        num_classes=None,
+        splits=("train", "test"),
+        num_examples={split: max(n) for split, n in _sizes.items()},  # an epoch: max(|A|, |B|)
+        tfds_name=f"cycle_gan/{_config}",
+        description=(
+            f"Unpaired (a, b): {_a} / {_b} photos 256x256 from TFDS cycle_gan/{_config} "
+            f"(Zhu et al., 2017); TFDS only, when prepared."
+        ),
+        kind="translation",
+        pairing="unpaired",
+        domain_names=(_a, _b),
+    )
+CATALOG.update(TRANSLATION_CATALOG)
+
 
 def list_datasets(kind="image"):
-    """Returns the sorted names accepted by :func:`load` (``kind="audio"``:
-    :func:`load_audio`; ``"text"``: :func:`load_text`; ``None``: all).
+    """Returns the sorted names of one kind of dataset.
+
+    ``"image"`` (default): :func:`load` yields images (or ``(images, labels)``);
+    ``"translation"``: :func:`load` yields ``(source, target)`` / ``(a, b)`` /
+    ``(lr, hr)`` pairs; ``"audio"``: :func:`load_audio`; ``"text"``:
+    :func:`load_text`; ``None``: all.
 
     Example:
       >>> list_datasets()
@@ -213,6 +330,8 @@ def info(name):
             sources.append("espeak:espeak-ng (apt-get install espeak-ng)")
         elif kind == "pydoc":
             sources.append("pydoc:pydoc_data.topics (ships with CPython)")
+        elif kind == "skimage":
+            sources.append("skimage:skimage.data sample photos (pip install scikit-image)")
     return {
         "name": spec.name,
         "image_shape": spec.image_shape,
@@ -226,4 +345,7 @@ def info(name):
         "description": spec.description,
         "kind": spec.kind,
         "sample_rate": spec.sample_rate,
+        "pairing": spec.pairing,
+        "domain_names": spec.domain_names,
+        "base": spec.base,
     }

