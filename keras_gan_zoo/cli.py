@@ -1,8 +1,9 @@
-"""The `keras-gan-zoo` command: list, train, sample, evaluate, export.
+"""The `keras-gan-zoo` command: list, train, sample, translate, evaluate, export.
 
     keras-gan-zoo list
     keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
     keras-gan-zoo sample runs/dcgan/model.keras --out grid.png
+    keras-gan-zoo translate runs/pix2pix/model.keras --input edges/ --out translated/ --grid
     keras-gan-zoo evaluate runs/dcgan/model.keras --dataset fashion_mnist --metrics fid,kid,is,pr
     keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
 
@@ -10,6 +11,9 @@
 optimizer state) after every epoch and a sample grid into `OUT/samples/`. Run the
 same command again with a larger `--epochs` and it resumes from the checkpoint;
 `--restart` starts over instead.
+
+`translate` runs a translator (pix2pix, CycleGAN, ...) on one PNG/JPEG or on every image
+under a folder and writes one PNG per input, under the same relative name, into `--out`.
 """
 
 import argparse
@@ -18,6 +22,11 @@ import inspect
 import json
 import os
 import sys
+
+
+#: The file `translate --grid` writes into --out, and how many input | output pairs it shows.
+GRID_NAME = "grid.png"
+GRID_MAX_PAIRS = 64
 
 
 def _parse_override(text):
@@ -69,6 +78,28 @@ def _parser():
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
 
+    translate = commands.add_parser(
+        "translate", help="translate images with a translator (pix2pix, CycleGAN, ...)",
+        description="Translates one image or every image under a folder (PNG/JPEG, searched "
+                    "recursively) and writes one PNG per input, under the same relative name "
+                    "(extension .png), into --out. Images are read as grayscale or RGB to "
+                    "match the model; an image of another size is an error unless --resize.")
+    translate.add_argument("checkpoint", help="a .keras file or a pretrained name of a "
+                           "translator (see `keras-gan-zoo list`)")
+    translate.add_argument("--input", required=True, metavar="DIR_OR_IMAGE",
+                           help="a PNG/JPEG file or a folder of them")
+    translate.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    translate.add_argument("--direction", default="a_to_b", choices=["a_to_b", "b_to_a"],
+                           help="a_to_b (default) or, for two-domain models such as CycleGAN, "
+                                "b_to_a")
+    translate.add_argument("--batch-size", type=int, default=64, help="images per forward pass")
+    translate.add_argument("--resize", action="store_true",
+                           help="resize images of another size to the model's input size "
+                                "(bicubic, aspect ratio not kept) instead of stopping")
+    translate.add_argument("--grid", action="store_true",
+                           help=f"also write OUT/{GRID_NAME}: input | output pairs of the "
+                                f"first {GRID_MAX_PAIRS} images")
+
     evaluate = commands.add_parser("evaluate", help="FID / KID / IS / precision-recall of a checkpoint")
     evaluate.add_argument("checkpoint", help="a .keras file or a pretrained name")
     evaluate.add_argument("--dataset", default=None,
@@ -115,17 +146,41 @@ def cmd_list(args):
     print("datasets:")
     for name in kgz.datasets.list_datasets():
         print(f"  {name:<16} {kgz.datasets.info(name)['description']}")
-    print("pretrained (keras-gan-zoo sample NAME; FID of the dataset's domain classifier, "
-          "or the test NLL of an autoregressive model):")
+    print("pretrained (keras-gan-zoo sample NAME, or translate NAME for a translator; FID of "
+          "the dataset's domain classifier, or the test NLL of an autoregressive model):")
     for name in kgz.applications.list_pretrained(args.pattern):
         entry = kgz.applications.info(name)
         offline = "packaged" if entry["files"]["generator"]["packaged"] else "origin only"
-        metrics = entry["metrics"]
-        score = (f"FID {metrics['fid']:<8.2f}" if "fid" in metrics
-                 else f"NLL {metrics['test_nll_nats']:.2f} nats")
+        domains = ""
+        if kgz.registry.model_family(entry["architecture"]) == "translation":
+            a, b = entry["config"].get("domain_names") or ("a", "b")
+            two_way = "b_to_a" in kgz.registry.model_class(entry["architecture"]).directions
+            domains = f" translates {a} {'<->' if two_way else '->'} {b}"
         print(f"  {name:<22} {entry['architecture']:<8} {entry['dataset']:<14} "
-              f"{score} {offline}")
+              f"{_score(entry['metrics'])} {offline}{domains}")
     return 0
+
+
+def _score(metrics):
+    """The headline number of a pretrained record's metrics, for `list`: the FID (both
+    directions' for a two-domain translator), an autoregressive model's test NLL or a
+    translator's PSNR / L1 to the ground truth."""
+    if "fid" in metrics:
+        return f"FID {metrics['fid']:<8.2f}"
+    if "test_nll_nats" in metrics:
+        return f"NLL {metrics['test_nll_nats']:.2f} nats"
+    per_direction = []
+    for direction in ("a_to_b", "b_to_a"):
+        nested = metrics.get(direction)
+        value = nested.get("fid") if isinstance(nested, dict) else metrics.get(f"fid_{direction}")
+        if value is not None:
+            per_direction.append(f"{direction} {value:.2f}")
+    if per_direction:
+        return "FID " + ", ".join(per_direction)
+    for key, text in (("psnr", "PSNR {:.2f} dB"), ("l1", "L1 {:.4f}")):
+        if key in metrics:
+            return text.format(metrics[key])
+    return "(not measured)"
 
 
 def cmd_train(args):
@@ -264,6 +319,7 @@ def cmd_sample(args):
     from keras_gan_zoo.utils.images import save_grid
 
     model = _load_checkpoint(args.checkpoint)
+    _check_not_translator(model, args.checkpoint, "sample")
     if getattr(model, "conditional", False):  # one column per class
         images = model.generate(args.num, seed=args.seed,
                                 labels=np.arange(args.num) % model.num_classes)
@@ -271,6 +327,176 @@ def cmd_sample(args):
     else:
         path = save_grid(model.generate(args.num, seed=args.seed), args.out)
     print(path)
+    return 0
+
+
+def _is_translator(model):
+    return getattr(model, "family", None) == "translation" and hasattr(model, "translate")
+
+
+def _check_not_translator(model, name, command):
+    if _is_translator(model):
+        raise ValueError(f"{name} is a translator ({type(model).__name__}): it turns images into "
+                         f"images and does not {command} from noise; use `keras-gan-zoo "
+                         f"translate {name} --input DIR_OR_IMAGE --out DIR`.")
+
+
+def _translation_inputs(source, out):
+    """`[(input path, output name relative to out)]` of `--input`: one image (any format
+    PIL reads) or every PNG/JPEG under a folder, minus those under `out`.
+
+    Raises:
+        ValueError: a missing input, a folder without images, two inputs that would
+            write the same output (`a.png` and `a.jpg`) or an output that would
+            overwrite an input.
+    """
+    from keras_gan_zoo.datasets.folder import IMAGE_EXTENSIONS, find_images
+
+    if os.path.isdir(source):
+        root, target = os.path.realpath(source), os.path.realpath(out)
+        if root == target:
+            raise ValueError(f"--out {out!r} is the --input folder: the translations would "
+                             "replace the images; choose another --out.")
+        inside = target + os.sep
+        paths = [path for path in find_images(source)
+                 if not os.path.realpath(path).startswith(inside)]
+        if not paths:
+            raise ValueError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) under {source!r} "
+                             "(searched recursively).")
+        names = [os.path.relpath(path, source) for path in paths]
+    elif os.path.isfile(source):
+        paths, names = [source], [os.path.basename(source)]
+    else:
+        raise ValueError(f"--input {source!r}: no such image file or folder.")
+    written = {}
+    pairs = []
+    for path, name in zip(paths, names):
+        output = os.path.splitext(name)[0] + ".png"
+        if output in written:
+            raise ValueError(f"{written[output]} and {path} would both be written to "
+                             f"{os.path.join(out, output)}; rename one of them.")
+        if os.path.realpath(os.path.join(out, output)) == os.path.realpath(path):
+            raise ValueError(f"the translation of {path} would overwrite it; choose another "
+                             "--out.")
+        written[output] = path
+        pairs.append((path, output))
+    return pairs
+
+
+def _image_mode(channels, model_name):
+    modes = {1: "L", 3: "RGB"}
+    if channels not in modes:
+        raise ValueError(f"{model_name} takes images of {channels} channels; the command reads "
+                         "grayscale (1) or RGB (3) images.")
+    return modes[channels]
+
+
+def _open_image(path):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        return Image.open(path)
+    except (OSError, UnidentifiedImageError) as error:
+        raise ValueError(f"cannot read {path} as an image: {error}") from None
+
+
+def _check_sizes(paths, shape, resize, where):
+    """The paths whose image is not `shape`'s height x width; a ValueError naming the
+    expected and the actual sizes unless `resize`."""
+    height, width = shape[:2]
+    wrong = []
+    for path in paths:
+        with _open_image(path) as image:
+            if image.size != (width, height):
+                wrong.append((path, image.size))
+    if wrong and not resize:
+        shown = "; ".join(f"{path} is {w}x{h}" for path, (w, h) in wrong[:3])
+        more = f" (and {len(wrong) - 3} more)" if len(wrong) > 3 else ""
+        raise ValueError(f"{where} translates {width}x{height} images (width x height); "
+                         f"{len(wrong)} of {len(paths)} inputs are not: {shown}{more}. Pass "
+                         f"--resize to resize them to {width}x{height}.")
+    return wrong
+
+
+def _read_image(path, shape, mode):
+    """The image at `path` as float32 (H, W, C) in [-1, 1] of `shape` (resized, bicubic,
+    when its size differs), converted to `mode` ("L" or "RGB")."""
+    import numpy as np
+    from PIL import Image
+
+    height, width = shape[:2]
+    with _open_image(path) as image:
+        try:
+            image = image.convert(mode)
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.Resampling.BICUBIC)
+            array = np.asarray(image, dtype="float32")
+        except (OSError, ValueError) as error:
+            raise ValueError(f"cannot read {path} as an image: {error}") from None
+    if array.ndim == 2:
+        array = array[..., None]
+    return array / 127.5 - 1.0
+
+
+def _pairs_grid(inputs, outputs, path):
+    """Writes input | output pairs side by side (about as many rows as pair columns); an
+    input of another size or channels than its output is shown at the output's."""
+    import math
+
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_gan_zoo.utils.images import save_grid
+
+    inputs, outputs = np.stack(inputs), np.stack(outputs)
+    if inputs.shape[1:3] != outputs.shape[1:3]:  # super-resolution: upsample the input
+        inputs = tf.image.resize(inputs, outputs.shape[1:3], method="nearest").numpy()
+    channels = max(inputs.shape[-1], outputs.shape[-1])
+    inputs, outputs = (np.repeat(x, channels // x.shape[-1], axis=-1) for x in (inputs, outputs))
+    tiles = np.stack([inputs, outputs], axis=1).reshape(-1, *outputs.shape[1:])
+    pairs_per_row = math.ceil(math.sqrt(len(inputs) / 2))
+    return save_grid(tiles, path, nrow=2 * pairs_per_row)
+
+
+def cmd_translate(args):
+    import numpy as np
+
+    from keras_gan_zoo.utils.images import save_png
+
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1; got {args.batch_size}.")
+    model = _load_checkpoint(args.checkpoint)
+    if not _is_translator(model):
+        raise ValueError(f"{args.checkpoint} ({type(model).__name__}) is not a translator; use "
+                         f"`keras-gan-zoo sample {args.checkpoint}`.")
+    direction = model.check_direction(args.direction)
+    shape = model.input_shape_for(direction)
+    where = f"{args.checkpoint} ({type(model).__name__}, {direction})"
+    mode = _image_mode(shape[-1], where)
+    files = _translation_inputs(args.input, args.out)
+    grid_path = os.path.join(args.out, GRID_NAME) if args.grid else None
+    if grid_path and GRID_NAME in {output for _, output in files}:
+        raise ValueError(f"an input would be written to {grid_path}, where --grid writes the "
+                         "grid; rename it or leave out --grid.")
+    resized = _check_sizes([path for path, _ in files], shape, args.resize, where)
+    shown_inputs, shown_outputs = [], []
+    for start in range(0, len(files), args.batch_size):
+        chunk = files[start:start + args.batch_size]
+        images = np.stack([_read_image(path, shape, mode) for path, _ in chunk])
+        translated = model.translate(images, direction=direction, batch_size=args.batch_size)
+        for (_, output), image in zip(chunk, translated):
+            save_png(image, os.path.join(args.out, output))
+        if grid_path and len(shown_inputs) < GRID_MAX_PAIRS:
+            keep = GRID_MAX_PAIRS - len(shown_inputs)
+            shown_inputs.extend(images[:keep])
+            shown_outputs.extend(translated[:keep])
+    names = model.domain_names if direction == "a_to_b" else model.domain_names[::-1]
+    notes = [f"{len(resized)} resized"] if resized else []
+    if grid_path:
+        notes.append(f"grid {_pairs_grid(shown_inputs, shown_outputs, grid_path)}")
+    print(f"translated {len(files)} image{'s' if len(files) != 1 else ''} {names[0]} -> "
+          f"{names[1]} ({direction}) with {args.checkpoint} into {args.out}"
+          + (f" ({', '.join(notes)})" if notes else ""))
     return 0
 
 
@@ -284,6 +510,7 @@ def cmd_evaluate(args):
                         else "fashion_mnist")
     extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
     model = _load_checkpoint(args.checkpoint)
+    _check_not_translator(model, args.checkpoint, "evaluate")
     source = model
     if getattr(model, "conditional", False):  # labels cycling over the classes
         source = kgz.applications.publish.conditional_source(model)
@@ -315,7 +542,7 @@ def cmd_export(args):
 def main(argv=None):
     args = _parser().parse_args(argv)
     commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
-                "evaluate": cmd_evaluate, "export": cmd_export}
+                "translate": cmd_translate, "evaluate": cmd_evaluate, "export": cmd_export}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, RuntimeError) as error:

@@ -114,7 +114,9 @@ def build_from_weights(architecture, config, weights):
 
     The generator is the network that samples: a GAN's generator, the decoder of the
     autoencoding models (VAE, VAE-GAN) and, for the autoencoder, the decoder plus the
-    Gaussian mixture fitted on its codes (stored in the same file). The other networks
+    Gaussian mixture fitted on its codes (stored in the same file). For a translator
+    (pix2pix, CycleGAN, ...) it is every network that translates, one group per
+    direction (:func:`publish.translator_networks`). The other networks
     (discriminator, critic, encoder) keep their fresh initialization; the model is not
     compiled.
     """
@@ -138,13 +140,18 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
     so ``generate(n, seed=)`` draws what the trained model draws. Their encoder is not
     shipped in that file: ``encode`` / ``reconstruct`` need :func:`load_model`.
 
+    A translator (``family == "translation"``: pix2pix, CycleGAN, ...) comes with the
+    network of every direction it translates (both generators of a two-domain model), so
+    ``translate(images, direction=...)`` works both ways; it has no ``generate``.
+
     Args:
         name: a name of :func:`list_pretrained`.
         cache_dir, origin, attempts, timeout: see :func:`weights_path`.
 
     Returns:
         The zoo model (e.g. ``DCGAN``): ``generate(n, seed=...)`` (conditional models take
-        ``labels=``), ``export_generator(path)``, ``generator`` (the Keras network).
+        ``labels=``), ``export_generator(path)``, ``generator`` (the Keras network); a
+        translator's ``translate(images, direction=...)``.
 
     Raises:
         See :func:`weights_path`.
@@ -155,6 +162,7 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
         >>> acgan = load_generator("acgan_mnist")
         >>> sevens = acgan.generate(8, seed=0, labels=7)
         >>> clothes = load_generator("autoencoder_fashion_mnist").generate(16, seed=0)
+        >>> boots = load_generator("cyclegan_fashion_mnist").translate(sneakers)
     """
     entry = get_entry(name)
     path = weights_path(name, "generator", cache_dir=cache_dir, origin=origin,

@@ -33,7 +33,7 @@ __all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREF
            "half_precision_weights", "latent_density", "load_generator_weights",
            "machine_description", "measure", "print_report", "published_command",
            "registry_entry", "sampling_network", "save_generator_weights",
-           "training_curves", "training_record", "write_entry"]
+           "training_curves", "training_record", "translator_networks", "write_entry"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -101,7 +101,8 @@ def latent_density(model):
 def sampling_network(model):
     """The network whose weights a generator file holds: ``model.generator`` (a GAN's
     generator, the decoder of the autoencoding models) or, for an autoregressive model,
-    ``model.network``, the causal network that both scores and samples.
+    ``model.network``, the causal network that both scores and samples. (A translator's
+    file holds its :func:`translator_networks` instead.)
 
     Raises:
         TypeError: `model` has neither.
@@ -113,12 +114,50 @@ def sampling_network(model):
     raise TypeError(f"{type(model).__name__} has no `generator` nor `network` to publish.")
 
 
+def translator_networks(model):
+    """``{direction: network}`` of a translator (``family == "translation"``): the
+    networks that translate, ``model.translator(d)`` for each ``d`` of ``model.directions``
+    (pix2pix: its U-Net under ``"a_to_b"``; CycleGAN: both generators); None for a model
+    of another family."""
+    if getattr(model, "family", None) != "translation":
+        return None
+    return {direction: model.translator(direction) for direction in model.directions}
+
+
+def _translators_holder(networks):
+    """A Keras model holding `networks` (``{direction: network}``) as attributes, whose
+    ``save_weights`` / ``load_weights`` write / read them under one top-level group per
+    direction (``a_to_b/...``, ``b_to_a/...``)."""
+    import keras
+
+    class Translators(keras.Model):
+        def __init__(self):
+            super().__init__(name="translators")
+            for direction, network in networks.items():
+                setattr(self, direction, network)
+            self.built = True
+
+    return Translators()
+
+
+def _weights_holder(model):
+    """What a generator file stores: the translators of a translator (one group per
+    direction) or the :func:`sampling_network`."""
+    networks = translator_networks(model)
+    return sampling_network(model) if networks is None else _translators_holder(networks)
+
+
 def save_generator_weights(model, path):
     """Writes what samples images: the :func:`sampling_network`'s weights with float16 kernels
     (see :func:`half_precision_weights`) and, for a model that decodes codes drawn from a
     fitted density (the autoencoder), that density's parameters in float32 under the
     group ``latent_density`` (:func:`load_generator_weights` reads both back).
-    `path` must end in ``.weights.h5``."""
+
+    For a translator (``family == "translation"``) the file holds every network that
+    translates (:func:`translator_networks`), each under the group of its direction:
+    ``a_to_b`` (pix2pix's U-Net) and, for two-domain models, ``b_to_a`` (CycleGAN's two
+    generators), so ``translate(images, direction=...)`` works both ways after loading;
+    the discriminators are left out. `path` must end in ``.weights.h5``."""
     import h5py
 
     path = os.fspath(path)
@@ -130,7 +169,7 @@ def save_generator_weights(model, path):
                          "fit_latent_density(training_data) before publishing its generator.")
     with tempfile.TemporaryDirectory() as scratch:
         full = os.path.join(scratch, "generator.weights.h5")
-        sampling_network(model).save_weights(full)
+        _weights_holder(model).save_weights(full)
         if density is None:
             return half_precision_weights(full, path)
         half = half_precision_weights(full, os.path.join(scratch, "half.weights.h5"))
@@ -147,16 +186,39 @@ def save_generator_weights(model, path):
         return path
 
 
+def _check_translator_file(model, path, directions):
+    """Raises a ValueError unless the file at `path` has a group for every direction."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        found = sorted(key for key in f.keys() if key in ("a_to_b", "b_to_a"))
+    missing = [direction for direction in directions if direction not in found]
+    if missing:
+        holds = (f"the translators {found}" if found
+                 else "no translator groups (a single generator's weights?)")
+        raise ValueError(f"{os.path.basename(os.fspath(path))} holds {holds}; "
+                         f"{type(model).__name__} translates {list(directions)}, so its "
+                         f"generator file needs a group for each (missing: {missing}). "
+                         "Write it with publish.save_generator_weights(model, path).")
+
+
 def load_generator_weights(model, path):
     """Loads a file of :func:`save_generator_weights` into `model` (built from the
     same config): the generator's weights and, if the model samples a fitted latent
-    density, that density (the file must then carry it).
+    density, that density (the file must then carry it); for a translator, the network
+    of every direction.
 
     Raises:
-        ValueError: the file lacks the density the model needs, or its shapes differ.
+        ValueError: the file lacks the density the model needs or a translator's
+            direction, or its shapes differ.
     """
     import h5py
 
+    networks = translator_networks(model)
+    if networks is not None:
+        _check_translator_file(model, path, tuple(networks))
+        _translators_holder(networks).load_weights(path)
+        return model
     sampling_network(model).load_weights(path)
     density = latent_density(model)
     if density is None:
