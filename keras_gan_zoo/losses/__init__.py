@@ -1,7 +1,8 @@
-"""Adversarial losses and discriminator regularizers.
+"""Adversarial losses, discriminator regularizers and reconstruction distances.
 
-All losses take discriminator logits / critic outputs, cast them to float32
-and return a float32 scalar: the mean over the local batch.
+All losses take discriminator logits / critic outputs (or two images for the
+distances), cast them to float32 and return a float32 scalar: the mean over the
+local batch.
 """
 
 from keras_gan_zoo.losses.adversarial import ADVERSARIAL_LOSSES
@@ -19,6 +20,8 @@ from keras_gan_zoo.losses.adversarial import wasserstein_g_loss
 from keras_gan_zoo.losses.penalties import clip_weights
 from keras_gan_zoo.losses.penalties import gradient_penalty
 from keras_gan_zoo.losses.penalties import r1_penalty
+from keras_gan_zoo.losses.reconstruction import l1_distance
+from keras_gan_zoo.losses.reconstruction import squared_distance
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
@@ -27,6 +30,7 @@ __all__ = [
     "gradient_penalty",
     "hinge_d_loss",
     "hinge_g_loss",
+    "l1_distance",
     "least_squares_d_loss",
     "least_squares_g_loss",
     "minimax_d_loss",
@@ -34,6 +38,7 @@ __all__ = [
     "nonsaturating_d_loss",
     "nonsaturating_g_loss",
     "r1_penalty",
+    "squared_distance",
     "wasserstein_d_loss",
     "wasserstein_g_loss",
 ]

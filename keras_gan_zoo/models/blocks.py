@@ -114,6 +114,21 @@ def instance_norm(name):
                                            epsilon=1e-5, name=name)
 
 
+NORMS = ("batch", "instance")
+
+
+def check_norm(norm):
+    """`norm` if it names a normalization of the translators ("batch" / "instance")."""
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}; got {norm!r}.")
+    return norm
+
+
+def norm_layer(norm, name):
+    """`dcgan_batch_norm` (synchronized) for "batch", `instance_norm` for "instance"."""
+    return (dcgan_batch_norm if check_norm(norm) == "batch" else instance_norm)(name)
+
+
 def pad_to_multiple(inputs, image_shape, multiple, name="pad"):
     """`(padded, crop)`: `inputs` reflect-padded so that height and width are
     multiples of `multiple`, and a function that crops an output of the padded size

@@ -17,7 +17,11 @@ base owns what every translator shares:
 
 A subclass builds its networks, sets `optimizer_networks`, implements
 `translator(direction)` (the network that translates that way) and `train_step`.
+Unpaired two-domain models (CycleGAN, DiscoGAN) start from
+`UnpairedTranslationModel`: two generators, two discriminators, `(a, b)` batches.
 """
+
+import numbers
 
 import keras
 import numpy as np
@@ -26,6 +30,20 @@ import tensorflow as tf
 from keras_gan_zoo.models.base import GenerativeModel, Unsaved
 
 DIRECTIONS = ("a_to_b", "b_to_a")
+
+
+def check_int(value, what, minimum=1):
+    """`value` as an int >= `minimum`, or a ValueError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{what} must be an int >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_non_negative(value, what):
+    """`value` as a float >= 0 (a loss weight), or a ValueError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise ValueError(f"{what} must be a number >= 0; got {value!r}.")
+    return float(value)
 
 
 def check_domain_names(domain_names):
@@ -190,3 +208,60 @@ class TranslationModel(GenerativeModel):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class UnpairedTranslationModel(TranslationModel):
+    """Base of the unpaired two-domain translators (CycleGAN, DiscoGAN).
+
+    Owns what they share: two generators (`generator_a_to_b`, `generator_b_to_a`)
+    under one optimizer and two discriminators (`discriminator_a` judges domain a,
+    `discriminator_b` domain b) under another, as in both papers' code; batches of
+    unaligned `(a, b)` images; both directions of `translate` and of the export;
+    `target_channels` (domain b's channels) in the config.
+
+    A subclass builds the four networks in its `__init__` and writes `train_step`.
+
+    Args:
+        image_shape: (height, width, channels) of domain a's images.
+        target_channels: channels of domain b's images; default a's.
+        domain_names: human names of domains a and b, e.g. `("sneaker", "ankle_boot")`.
+        seed: integer seed of the model's random draws; `None` draws one.
+    """
+
+    directions = ("a_to_b", "b_to_a")
+    optimizer_networks = {
+        "generator_optimizer": ("generator_a_to_b", "generator_b_to_a"),
+        "discriminator_optimizer": ("discriminator_a", "discriminator_b"),
+    }
+
+    def __init__(self, image_shape=(256, 256, 3), target_channels=None, domain_names=None,
+                 seed=None, **kwargs):
+        image_shape = tuple(image_shape)
+        if not image_shape:
+            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}.")
+        target_channels = check_int(image_shape[-1] if target_channels is None
+                                    else target_channels, "target_channels")
+        super().__init__(image_shape=image_shape,
+                         target_shape=(*image_shape[:2], target_channels),
+                         domain_names=domain_names, seed=seed, **kwargs)
+        self.target_channels = target_channels
+
+    def translator(self, direction):
+        return self.generator_a_to_b if direction == "a_to_b" else self.generator_b_to_a
+
+    def batch_fields(self):
+        """`(a, b)`: unaligned images of domain a (`image_shape`) and of domain b."""
+        return (("a", "images"), ("b", "target_images"))
+
+    def default_optimizers(self):
+        """Adam(2e-4, beta_1=0.5) for the generators and for the discriminators."""
+        return {arg: keras.optimizers.Adam(2e-4, beta_1=0.5) for arg in self.optimizer_networks}
+
+    def call(self, images, training=False):
+        return self.generator_a_to_b(images, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("target_shape")
+        return {**config, "target_channels": self.target_channels}

@@ -31,7 +31,8 @@ import tensorflow as tf
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.blocks import dcgan_init, instance_norm, pad_to_multiple
 from keras_gan_zoo.models.replicas import global_rows, num_replicas
-from keras_gan_zoo.models.translation.base import TranslationModel
+from keras_gan_zoo.models.translation.base import (UnpairedTranslationModel, check_int,
+                                                   check_non_negative)
 from keras_gan_zoo.models.translation.pix2pix import default_patch_layers, patch_discriminator
 from keras_gan_zoo.layers import ReflectionPadding2D
 from keras_gan_zoo.registry import register_model
@@ -45,18 +46,6 @@ def default_num_blocks(image_shape):
     below (a 28x28 image is 7x7 after the two downsamplings)."""
     side = min(image_shape[:2])
     return 9 if side >= 256 else 6 if side >= 128 else 3
-
-
-def _positive_int(value, what, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}; got {value!r}.")
-    return value
-
-
-def _non_negative(value, what):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{what} must be a number >= 0; got {value!r}.")
-    return float(value)
 
 
 def resnet_generator(image_shape, output_channels=None, base_filters=64, num_blocks=9,
@@ -130,7 +119,7 @@ class ImagePool(keras.layers.Layer):
 
     def __init__(self, pool_size, image_shape, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = _positive_int(pool_size, "pool_size", minimum=0)
+        self.pool_size = check_int(pool_size, "pool_size", minimum=0)
         self.image_shape = tuple(image_shape)
         self.images = self.add_weight(shape=(max(self.pool_size, 1), *self.image_shape),
                                       initializer="zeros", trainable=False, dtype="float32",
@@ -183,7 +172,7 @@ class ImagePool(keras.layers.Layer):
 @register_model("cyclegan", tiny=dict(image_shape=(16, 16, 1), base_filters=4, num_blocks=1,
                                       pool_size=4))
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class CycleGAN(TranslationModel):
+class CycleGAN(UnpairedTranslationModel):
     """CycleGAN (Zhu et al. 2017): two translators trained on unpaired images of
     two domains with least-squares GAN losses and cycle consistency.
 
@@ -219,24 +208,13 @@ class CycleGAN(TranslationModel):
         Adversarial Networks", ICCV 2017, arXiv:1703.10593.
     """
 
-    directions = ("a_to_b", "b_to_a")
-    optimizer_networks = {
-        "generator_optimizer": ("generator_a_to_b", "generator_b_to_a"),
-        "discriminator_optimizer": ("discriminator_a", "discriminator_b"),
-    }
-
     def __init__(self, image_shape=(256, 256, 3), target_channels=None, base_filters=64,
                  num_blocks=None, patch_layers=None, cycle_weight=10.0, identity_weight=0.5,
                  pool_size=50, domain_names=None, seed=None, **kwargs):
-        image_shape = tuple(image_shape)
-        target_channels = image_shape[-1] if target_channels is None else target_channels
-        _positive_int(target_channels, "target_channels")
-        super().__init__(image_shape=image_shape,
-                         target_shape=(*image_shape[:2], target_channels),
+        super().__init__(image_shape=image_shape, target_channels=target_channels,
                          domain_names=domain_names, seed=seed, **kwargs)
-        self.target_channels = target_channels
-        self.base_filters = _positive_int(base_filters, "base_filters")
-        self.num_blocks = _positive_int(
+        self.base_filters = check_int(base_filters, "base_filters")
+        self.num_blocks = check_int(
             default_num_blocks(self.image_shape) if num_blocks is None else num_blocks,
             "num_blocks", minimum=0)
         self.patch_layers = default_patch_layers(self.image_shape) if patch_layers is None \
@@ -244,14 +222,14 @@ class CycleGAN(TranslationModel):
         if isinstance(self.patch_layers, bool) or not isinstance(self.patch_layers, int) or not (
                 1 <= self.patch_layers <= 5):
             raise ValueError(f"patch_layers must be an int in [1, 5]; got {patch_layers!r}.")
-        self.cycle_weight = _non_negative(cycle_weight, "cycle_weight")
-        self.identity_weight = _non_negative(identity_weight, "identity_weight")
-        if self.identity_weight and target_channels != self.image_shape[-1]:
+        self.cycle_weight = check_non_negative(cycle_weight, "cycle_weight")
+        self.identity_weight = check_non_negative(identity_weight, "identity_weight")
+        if self.identity_weight and self.target_channels != self.image_shape[-1]:
             raise ValueError(
                 f"identity_weight={identity_weight} feeds domain b's images to the a -> b "
                 f"generator, so both domains need the same channels (a has "
-                f"{self.image_shape[-1]}, b {target_channels}); pass identity_weight=0.")
-        self.pool_size = _positive_int(pool_size, "pool_size", minimum=0)
+                f"{self.image_shape[-1]}, b {self.target_channels}); pass identity_weight=0.")
+        self.pool_size = check_int(pool_size, "pool_size", minimum=0)
         a, b = self.image_shape, self.target_shape
         self.generator_a_to_b = resnet_generator(a, b[-1], self.base_filters, self.num_blocks,
                                                  name="generator_a_to_b")
@@ -267,32 +245,19 @@ class CycleGAN(TranslationModel):
             self.add_tracker(name)
         self.built = True
 
-    def translator(self, direction):
-        return self.generator_a_to_b if direction == "a_to_b" else self.generator_b_to_a
-
-    def batch_fields(self):
-        """`(a, b)`: unaligned images of domain a (`image_shape`) and of domain b."""
-        return (("a", "images"), ("b", "target_images"))
-
-    def default_optimizers(self):
-        return {arg: keras.optimizers.Adam(2e-4, beta_1=0.5) for arg in self.optimizer_networks}
-
     def decaying_optimizers(self, steps_per_epoch, constant_epochs=100, decay_epochs=100,
                             learning_rate=2e-4):
         """The paper's optimizers with its schedule, for `compile(**...)`:
         Adam(beta_1=0.5) at `learning_rate` for `constant_epochs`, then linearly to 0
         over `decay_epochs` (`kgz.schedules.LinearDecay`)."""
-        steps_per_epoch = _positive_int(steps_per_epoch, "steps_per_epoch")
+        steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch")
         schedule = dict(initial_learning_rate=learning_rate,
-                        constant_steps=_positive_int(constant_epochs, "constant_epochs", 0)
+                        constant_steps=check_int(constant_epochs, "constant_epochs", 0)
                         * steps_per_epoch,
-                        decay_steps=_positive_int(decay_epochs, "decay_epochs", 0)
+                        decay_steps=check_int(decay_epochs, "decay_epochs", 0)
                         * steps_per_epoch)
         return {arg: keras.optimizers.Adam(LinearDecay(**schedule), beta_1=0.5)
                 for arg in self.optimizer_networks}
-
-    def call(self, images, training=False):
-        return self.generator_a_to_b(images, training=training)
 
     def train_step(self, data):
         batch = self.unpack_batch(data)
@@ -306,14 +271,15 @@ class CycleGAN(TranslationModel):
             cycled_a = self.generator_b_to_a(fake_b, training=True)
             cycled_b = self.generator_a_to_b(fake_a, training=True)
             # The authors' LSGAN generator term, E[(D(G(x)) - 1)^2] (no 1/2).
-            g_gan = (_mean_squared_error(self.discriminator_b(fake_b, training=True), 1.0)
-                     + _mean_squared_error(self.discriminator_a(fake_a, training=True), 1.0))
-            cycle = _l1(cycled_a, real_a) + _l1(cycled_b, real_b)
+            g_gan = (losses.squared_distance(self.discriminator_b(fake_b, training=True), 1.0)
+                     + losses.squared_distance(self.discriminator_a(fake_a, training=True), 1.0))
+            cycle = losses.l1_distance(cycled_a, real_a) + losses.l1_distance(cycled_b, real_b)
             g_loss = g_gan + self.cycle_weight * cycle
             identity = tf.zeros(())
             if self.identity_weight:
-                identity = (_l1(self.generator_a_to_b(real_b, training=True), real_b)
-                            + _l1(self.generator_b_to_a(real_a, training=True), real_a))
+                identity = (
+                    losses.l1_distance(self.generator_a_to_b(real_b, training=True), real_b)
+                    + losses.l1_distance(self.generator_b_to_a(real_a, training=True), real_a))
                 g_loss += self.identity_weight * self.cycle_weight * identity
             pooled_b = self.pool_b.query(fake_b, self.noise_seed(0, per_replica=False))
             pooled_a = self.pool_a.query(fake_a, self.noise_seed(1, per_replica=False))
@@ -328,17 +294,8 @@ class CycleGAN(TranslationModel):
                                  "cycle": cycle, "identity": identity})
 
     def get_config(self):
-        config = super().get_config()
-        config.pop("target_shape")
-        return {**config, "target_channels": self.target_channels,
-                "base_filters": self.base_filters, "num_blocks": self.num_blocks,
-                "patch_layers": self.patch_layers, "cycle_weight": self.cycle_weight,
-                "identity_weight": self.identity_weight, "pool_size": self.pool_size}
+        return {**super().get_config(), "base_filters": self.base_filters,
+                "num_blocks": self.num_blocks, "patch_layers": self.patch_layers,
+                "cycle_weight": self.cycle_weight, "identity_weight": self.identity_weight,
+                "pool_size": self.pool_size}
 
-
-def _mean_squared_error(outputs, target):
-    return tf.reduce_mean(tf.square(tf.cast(outputs, "float32") - target))
-
-
-def _l1(x, y):
-    return tf.reduce_mean(tf.abs(tf.cast(x, "float32") - tf.cast(y, "float32")))

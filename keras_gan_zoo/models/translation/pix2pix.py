@@ -24,7 +24,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.models.blocks import dcgan_batch_norm, dcgan_init, instance_norm, pad_to_multiple
+from keras_gan_zoo.models.blocks import check_norm, dcgan_init, norm_layer, pad_to_multiple
 from keras_gan_zoo.models.translation.base import TranslationModel
 from keras_gan_zoo.registry import register_model
 
@@ -56,7 +56,7 @@ def default_patch_layers(image_shape):
 
 
 def unet_generator(image_shape, output_channels=None, base_filters=64, dropout=0.5,
-                   dropout_layers=3, name="generator"):
+                   dropout_layers=3, norm="batch", name="generator"):
     """The pix2pix U-Net: (B, H, W, C) in [-1, 1] -> (B, H, W, output_channels) in [-1, 1].
 
     Args:
@@ -65,7 +65,10 @@ def unet_generator(image_shape, output_channels=None, base_filters=64, dropout=0
         base_filters: filters of the first layer (64 in the paper).
         dropout: dropout rate of the first `dropout_layers` decoder layers (0 = none).
         dropout_layers: how many decoder layers (from the bottleneck) drop out.
+        norm: `"batch"` (pix2pix, synchronized across replicas) or `"instance"`
+            (BiCycleGAN's default).
     """
+    check_norm(norm)
     output_channels = output_channels or image_shape[-1]
     depth = unet_depth(image_shape)
     inputs = keras.Input(image_shape, name="source")
@@ -78,13 +81,13 @@ def unet_generator(image_shape, output_channels=None, base_filters=64, dropout=0
         h = keras.layers.Conv2D(_filters(base_filters, level), use_bias=level in (0, depth - 1),
                                 name=f"down{level}", **conv)(h)
         if 0 < level < depth - 1:
-            h = dcgan_batch_norm(f"down{level}_bn")(h)
+            h = norm_layer(norm, f"down{level}_bn")(h)
         skips.append(h)
     for step, level in enumerate(range(depth - 2, -1, -1)):
         h = keras.layers.ReLU(name=f"up{level}_act")(h)
         h = keras.layers.Conv2DTranspose(_filters(base_filters, level), use_bias=False,
                                          name=f"up{level}", **conv)(h)
-        h = dcgan_batch_norm(f"up{level}_bn")(h)
+        h = norm_layer(norm, f"up{level}_bn")(h)
         if dropout and step < dropout_layers:
             h = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(h)
         h = keras.layers.Concatenate(name=f"skip{level}")([h, skips[level]])
@@ -109,8 +112,7 @@ def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
             (CycleGAN). A convolution followed by a norm has no bias (the norm
             cancels it).
     """
-    if norm not in ("batch", "instance"):
-        raise ValueError(f"norm must be 'batch' or 'instance'; got {norm!r}.")
+    check_norm(norm)
     channels = image_shape[-1] + conditioning_channels
     inputs = keras.Input((*image_shape[:2], channels), name="pair")
     conv = dict(kernel_size=4, padding="same", kernel_initializer=dcgan_init())
@@ -120,7 +122,7 @@ def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
         stride = 2 if level < num_layers else 1
         h = keras.layers.Conv2D(_filters(base_filters, level), strides=stride, use_bias=False,
                                 name=f"conv{level}", **conv)(h)
-        h = (dcgan_batch_norm if norm == "batch" else instance_norm)(f"conv{level}_norm")(h)
+        h = norm_layer(norm, f"conv{level}_norm")(h)
         h = keras.layers.LeakyReLU(0.2, name=f"conv{level}_act")(h)
     logits = keras.layers.Conv2D(1, strides=1, dtype="float32", name="patch_logits", **conv)(h)
     return keras.Model(inputs, logits, name=name)
@@ -226,7 +228,7 @@ class Pix2Pix(TranslationModel):
             d_applied = self.minimize(d_tape, {"discriminator_optimizer": d_loss},
                                       n)["discriminator_optimizer"]
             g_gan = losses.nonsaturating_g_loss(self.judge(source, fake, training=True))
-            l1 = tf.reduce_mean(tf.abs(target - tf.cast(fake, "float32")))
+            l1 = losses.l1_distance(fake, target)
             g_loss = g_gan + self.l1_weight * l1
         # A generator step computed against a discriminator that overflowed is skipped.
         self.minimize(g_tape, {"generator_optimizer": g_loss}, n, apply_when=d_applied)
