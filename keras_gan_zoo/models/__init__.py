@@ -7,8 +7,8 @@
     models/autoencoding/     AutoencodingModel, the autoencoder, VAE, VAE-GAN
     models/autoregressive/   AutoregressiveModel, PixelCNN, Gated PixelCNN, PixelRNN
     models/sequence/         SequenceModel, WaveNet, char-RNN
-    models/translation/      TranslationModel, pix2pix, CycleGAN, DiscoGAN, SRResNet,
-                             SRGAN
+    models/translation/      TranslationModel, pix2pix, CycleGAN, DiscoGAN, BiCycleGAN,
+                             SRResNet, SRGAN
 """
 
 from keras_gan_zoo.models.base import GenerativeModel

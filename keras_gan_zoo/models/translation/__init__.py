@@ -1,6 +1,9 @@
 """Translation family: `TranslationModel` and the image-to-image translators, one file each."""
 
-from keras_gan_zoo.models.translation.base import TranslationModel, UnpairedTranslationModel
+from keras_gan_zoo.models.translation.base import (SameSizeTranslationModel, TranslationModel,
+                                                   UnpairedTranslationModel)
+from keras_gan_zoo.models.translation.bicyclegan import (BiCycleGAN, latent_encoder,
+                                                         latent_unet_generator)
 from keras_gan_zoo.models.translation.cyclegan import CycleGAN, ImagePool, resnet_generator
 from keras_gan_zoo.models.translation.discogan import (DiscoGAN, encoder_decoder_generator,
                                                        feature_discriminator)
@@ -8,7 +11,10 @@ from keras_gan_zoo.models.translation.pix2pix import Pix2Pix, patch_discriminato
 from keras_gan_zoo.models.translation.srgan import (SRGAN, SRResNet, build_content_network,
                                                     srgan_discriminator, srresnet_generator)
 
-__all__ = ["TranslationModel", "UnpairedTranslationModel", "DiscoGAN", "encoder_decoder_generator",
-           "feature_discriminator", "Pix2Pix", "unet_generator", "patch_discriminator", "CycleGAN",
-           "resnet_generator", "ImagePool", "SRResNet", "SRGAN", "srresnet_generator",
-           "srgan_discriminator", "build_content_network"]
+__all__ = [
+    "TranslationModel", "SameSizeTranslationModel", "UnpairedTranslationModel", "Pix2Pix",
+    "unet_generator", "patch_discriminator", "CycleGAN", "resnet_generator", "ImagePool",
+    "DiscoGAN", "encoder_decoder_generator", "feature_discriminator", "BiCycleGAN",
+    "latent_encoder", "latent_unet_generator", "SRResNet", "SRGAN", "srresnet_generator",
+    "srgan_discriminator", "build_content_network",
+]

@@ -124,6 +124,19 @@ class TranslationModel(GenerativeModel):
     def check_field_values(self, kind, array, where):
         super().check_field_values("images" if kind == "target_images" else kind, array, where)
 
+    def training_images(self, data):
+        """The start of every translator's `train_step`: the batch unpacked and
+        checked, its fields as float32 tensors in `batch_fields` order, and this
+        replica's batch size.
+
+        Example:
+            >>> source, target, n = self.training_images(data)
+        """
+        batch = self.unpack_batch(data)
+        self.check_batch(batch, "train_step")
+        images = [tf.cast(batch[name], "float32") for name, _ in self.batch_fields()]
+        return (*images, tf.shape(images[0])[0])
+
     # ------------------------------------------------------------ translation
     def translator(self, direction):
         """The network that translates `direction` ("a_to_b" or "b_to_a")."""
@@ -211,7 +224,38 @@ class TranslationModel(GenerativeModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class UnpairedTranslationModel(TranslationModel):
+class SameSizeTranslationModel(TranslationModel):
+    """A translator whose outputs have its inputs' height and width (pix2pix,
+    BiCycleGAN, the two-domain models): the config holds `target_channels`, the
+    output's channels, rather than a `target_shape`.
+
+    Args:
+        image_shape: (height, width, channels) of the source images.
+        target_channels: channels of the target images; default the source's.
+        domain_names: human names of the source and target domains.
+        seed: integer seed of the model's random draws; `None` draws one.
+    """
+
+    def __init__(self, image_shape=(256, 256, 3), target_channels=None, domain_names=None,
+                 seed=None, **kwargs):
+        image_shape = tuple(image_shape)
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}.")
+        target_channels = check_int(image_shape[-1] if target_channels is None
+                                    else target_channels, "target_channels")
+        super().__init__(image_shape=image_shape,
+                         target_shape=(*image_shape[:2], target_channels),
+                         domain_names=domain_names, seed=seed, **kwargs)
+        self.target_channels = target_channels
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("target_shape")
+        return {**config, "target_channels": self.target_channels}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class UnpairedTranslationModel(SameSizeTranslationModel):
     """Base of the unpaired two-domain translators (CycleGAN, DiscoGAN).
 
     Owns what they share: two generators (`generator_a_to_b`, `generator_b_to_a`)
@@ -235,18 +279,6 @@ class UnpairedTranslationModel(TranslationModel):
         "discriminator_optimizer": ("discriminator_a", "discriminator_b"),
     }
 
-    def __init__(self, image_shape=(256, 256, 3), target_channels=None, domain_names=None,
-                 seed=None, **kwargs):
-        image_shape = tuple(image_shape)
-        if not image_shape:
-            raise ValueError(f"image_shape must be (height, width, channels); got {image_shape!r}.")
-        target_channels = check_int(image_shape[-1] if target_channels is None
-                                    else target_channels, "target_channels")
-        super().__init__(image_shape=image_shape,
-                         target_shape=(*image_shape[:2], target_channels),
-                         domain_names=domain_names, seed=seed, **kwargs)
-        self.target_channels = target_channels
-
     def translator(self, direction):
         return self.generator_a_to_b if direction == "a_to_b" else self.generator_b_to_a
 
@@ -260,8 +292,3 @@ class UnpairedTranslationModel(TranslationModel):
 
     def call(self, images, training=False):
         return self.generator_a_to_b(images, training=training)
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("target_shape")
-        return {**config, "target_channels": self.target_channels}

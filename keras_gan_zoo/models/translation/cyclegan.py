@@ -260,11 +260,7 @@ class CycleGAN(UnpairedTranslationModel):
                 for arg in self.optimizer_networks}
 
     def train_step(self, data):
-        batch = self.unpack_batch(data)
-        self.check_batch(batch, "train_step")
-        real_a = tf.cast(batch["a"], "float32")
-        real_b = tf.cast(batch["b"], "float32")
-        n = tf.shape(real_a)[0]
+        real_a, real_b, n = self.training_images(data)
         with tf.GradientTape(persistent=True) as tape:
             fake_b = self.generator_a_to_b(real_a, training=True)
             fake_a = self.generator_b_to_a(real_b, training=True)

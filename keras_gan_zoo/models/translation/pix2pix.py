@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.blocks import check_norm, dcgan_init, norm_layer, pad_to_multiple
-from keras_gan_zoo.models.translation.base import TranslationModel
+from keras_gan_zoo.models.translation.base import SameSizeTranslationModel
 from keras_gan_zoo.registry import register_model
 
 MAX_FILTER_MULTIPLIER = 8  # C512 for base_filters=64, as in the paper
@@ -130,7 +130,7 @@ def patch_discriminator(image_shape, conditioning_channels=0, base_filters=64,
 
 @register_model("pix2pix", tiny=dict(image_shape=(16, 16, 1), base_filters=4, dropout=0.0))
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class Pix2Pix(TranslationModel):
+class Pix2Pix(SameSizeTranslationModel):
     """pix2pix (Isola et al. 2017): a U-Net translator trained with a conditional
     PatchGAN and an L1 loss on paired (source, target) images.
 
@@ -163,12 +163,7 @@ class Pix2Pix(TranslationModel):
     def __init__(self, image_shape=(256, 256, 3), target_channels=None, base_filters=64,
                  patch_layers=None, l1_weight=100.0, dropout=0.5, domain_names=None,
                  seed=None, **kwargs):
-        image_shape = tuple(image_shape)
-        target_channels = image_shape[-1] if target_channels is None else target_channels
-        if not isinstance(target_channels, int) or target_channels < 1:
-            raise ValueError(f"target_channels must be a positive int; got {target_channels!r}.")
-        super().__init__(image_shape=image_shape,
-                         target_shape=(*image_shape[:2], target_channels),
+        super().__init__(image_shape=image_shape, target_channels=target_channels,
                          domain_names=domain_names, seed=seed, **kwargs)
         if isinstance(base_filters, bool) or not isinstance(base_filters, int) or base_filters < 1:
             raise ValueError(f"base_filters must be a positive int; got {base_filters!r}.")
@@ -181,12 +176,11 @@ class Pix2Pix(TranslationModel):
             raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
         if float(l1_weight) < 0:
             raise ValueError(f"l1_weight must be >= 0; got {l1_weight!r}.")
-        self.target_channels = target_channels
         self.base_filters = base_filters
         self.patch_layers = patch_layers
         self.l1_weight = float(l1_weight)
         self.dropout = float(dropout)
-        self.generator = unet_generator(self.image_shape, target_channels, base_filters,
+        self.generator = unet_generator(self.image_shape, self.target_channels, base_filters,
                                         self.dropout)
         self.discriminator = patch_discriminator(self.target_shape, self.image_shape[-1],
                                                  base_filters, patch_layers)
@@ -214,11 +208,7 @@ class Pix2Pix(TranslationModel):
                                   training=training)
 
     def train_step(self, data):
-        batch = self.unpack_batch(data)
-        self.check_batch(batch, "train_step")
-        source = tf.cast(batch["source"], "float32")
-        target = tf.cast(batch["target"], "float32")
-        n = tf.shape(source)[0]
+        source, target, n = self.training_images(data)
         with tf.GradientTape() as g_tape:
             fake = self.generator(source, training=True)
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
@@ -235,8 +225,6 @@ class Pix2Pix(TranslationModel):
         return self.finish_step({"d_loss": d_loss, "g_loss": g_loss, "g_gan": g_gan, "l1": l1})
 
     def get_config(self):
-        config = super().get_config()
-        config.pop("target_shape")
-        return {**config, "target_channels": self.target_channels,
-                "base_filters": self.base_filters, "patch_layers": self.patch_layers,
-                "l1_weight": self.l1_weight, "dropout": self.dropout}
+        return {**super().get_config(), "base_filters": self.base_filters,
+                "patch_layers": self.patch_layers, "l1_weight": self.l1_weight,
+                "dropout": self.dropout}

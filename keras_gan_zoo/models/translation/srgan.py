@@ -227,13 +227,11 @@ class SRResNet(_SuperResolution):
         return {"optimizer": keras.optimizers.Adam(1e-4, beta_1=0.9)}
 
     def train_step(self, data):
-        batch = self.unpack_batch(data)
-        self.check_batch(batch, "train_step")
-        low, high = batch["low"], tf.cast(batch["high"], "float32")
+        low, high, n = self.training_images(data)
         with tf.GradientTape() as tape:
             sr = self.generator(low, training=True)
             mse = losses.squared_distance(sr, high)
-        self.minimize(tape, {"optimizer": mse}, tf.shape(low)[0])
+        self.minimize(tape, {"optimizer": mse}, n)
         return self.finish_step({"mse": mse, "psnr": self.psnr(sr, high)})
 
 
@@ -329,10 +327,7 @@ class SRGAN(_SuperResolution):
             network(sr, training=False), network(hr, training=False))
 
     def train_step(self, data):
-        batch = self.unpack_batch(data)
-        self.check_batch(batch, "train_step")
-        low, high = batch["low"], tf.cast(batch["high"], "float32")
-        n = tf.shape(low)[0]
+        low, high, n = self.training_images(data)
         with tf.GradientTape() as g_tape:
             sr = self.generator(low, training=True)
             with g_tape.stop_recording(), tf.GradientTape() as d_tape:
