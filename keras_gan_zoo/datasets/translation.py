@@ -21,7 +21,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from . import offline, pipeline, tfds_source
+from . import offline, pipeline, sources, tfds_source
 from .catalog import get_spec
 from .errors import DatasetUnavailableError
 from .folder import decode_image_file, list_image_files
@@ -286,7 +286,6 @@ def _image_source(images, image_size, max_value):
 
 def _base_arrays(spec, split, source, data_dir, download):
     """The whole split of ``spec.base`` (Fashion-MNIST) as :class:`offline.Arrays`."""
-    from . import loader  # loader imports this module
 
     base = get_spec(spec.base)
     tried = []
@@ -305,18 +304,17 @@ def _base_arrays(spec, split, source, data_dir, download):
                                   f"TFDS {base.tfds_name} ({builder.data_dir})")
         tried.append(reason)
     if source in ("auto", "offline"):
-        arrays, reasons = loader._load_offline(base, split)
+        arrays, reasons = sources.load_offline(base, split)
         tried.extend(reasons)
         if arrays is not None:
             return arrays
     raise DatasetUnavailableError(
         f"{spec.name!r} is made from {base.name!r}, which is not available.\n"
-        + loader._unavailable_message(base, split, source, tried, data_dir)
+        + sources.unavailable_message(base, split, source, tried, data_dir)
     )
 
 
 def _load_cycle_gan(spec, split, image_size, source, limit, cache, data_dir, download, common):
-    from . import loader
 
     tried = []
     builder = None
@@ -325,7 +323,7 @@ def _load_cycle_gan(spec, split, image_size, source, limit, cache, data_dir, dow
         tried.append(reason)
     if builder is None:
         raise DatasetUnavailableError(
-            loader._unavailable_message(spec, split, source, [r for r in tried if r], data_dir)
+            sources.unavailable_message(spec, split, source, [r for r in tried if r], data_dir)
         )
     seeds = _domain_seeds(common["seed"])
     domains = []
