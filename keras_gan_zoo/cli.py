@@ -2,6 +2,8 @@
 
     keras-gan-zoo list
     keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
+    keras-gan-zoo train pix2pix --dataset fashion_mnist_edges --epochs 5 --out runs/pix2pix
+    keras-gan-zoo train srgan --dataset fashion_mnist_sr --scale 4 --out runs/srgan
     keras-gan-zoo sample runs/dcgan/model.keras --out grid.png
     keras-gan-zoo translate runs/pix2pix/model.keras --input edges/ --out translated/ --grid
     keras-gan-zoo evaluate runs/dcgan/model.keras --dataset fashion_mnist --metrics fid,kid,is,pr
@@ -10,7 +12,9 @@
 `train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
 optimizer state) after every epoch and a sample grid into `OUT/samples/`. Run the
 same command again with a larger `--epochs` and it resumes from the checkpoint;
-`--restart` starts over instead.
+`--restart` starts over instead. A translator trains on a translation dataset
+(`keras-gan-zoo list`); its grid shows input | output | target of the first 8 test
+examples (both directions of a two-domain model).
 
 `translate` runs a translator (pix2pix, CycleGAN, ...) on one PNG/JPEG or on every image
 under a folder and writes one PNG per input, under the same relative name, into `--out`.
@@ -27,6 +31,8 @@ import sys
 #: The file `translate --grid` writes into --out, and how many input | output pairs it shows.
 GRID_NAME = "grid.png"
 GRID_MAX_PAIRS = 64
+#: The first test examples a translator's training grid shows (`train`).
+GRID_EXAMPLES = 8
 
 
 def _parse_override(text):
@@ -51,9 +57,29 @@ def _parser():
     listing.add_argument("pattern", nargs="?", default="*", help="shell pattern, e.g. '*gan'")
     listing.add_argument("--tiny", action="store_true", help="include *_tiny test variants")
 
-    train = commands.add_parser("train", help="train a model with fit")
+    train = commands.add_parser(
+        "train", help="train a model with fit",
+        description="Trains a registered model with fit on a named dataset, writing "
+                    "OUT/model.keras after every epoch (run again with a larger --epochs to "
+                    "resume) and a grid into OUT/samples/. A translator (pix2pix, cyclegan, "
+                    "discogan, bicyclegan, srresnet, srgan) trains on a translation dataset "
+                    "(see `keras-gan-zoo list`) and is built for its images: image_shape "
+                    "from the source images (the low-resolution ones for super-resolution, "
+                    "with the dataset's --scale) and domain_names from the dataset.",
+        epilog="srgan's content loss uses VGG19 by default (the paper's), whose ImageNet "
+               "weights Keras downloads on first use; they cannot be downloaded offline. "
+               "On a Fashion-MNIST dataset train uses content_network='fashion_mnist' (the "
+               "shipped domain classifier) unless you pass --set content_network=vgg19 "
+               "(or 'mnist', or None for a pixel loss).")
     train.add_argument("model", help="registered model name (see `keras-gan-zoo list`)")
-    train.add_argument("--dataset", default="fashion_mnist", help="dataset name")
+    train.add_argument("--dataset", default=None,
+                       help="dataset name (default fashion_mnist; for a translator the "
+                            "Fashion-MNIST translation dataset of its kind: "
+                            "fashion_mnist_edges, fashion_mnist_sneaker_boot or "
+                            "fashion_mnist_sr)")
+    train.add_argument("--scale", type=int, default=None,
+                       help="super-resolution datasets (fashion_mnist_sr, skimage_photos_sr): "
+                            "the upscaling factor, 2 or 4 (default: --set scale=..., else 4)")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
@@ -146,6 +172,18 @@ def cmd_list(args):
     print("datasets:")
     for name in kgz.datasets.list_datasets():
         print(f"  {name:<16} {kgz.datasets.info(name)['description']}")
+    translation = kgz.datasets.list_datasets("translation")
+    takes = {}
+    for name in _translator_names():
+        takes.setdefault(_translator_pairings(kgz.registry.model_class(name))[0], []).append(name)
+    print("translation datasets (keras-gan-zoo train TRANSLATOR --dataset NAME; "
+          + "; ".join(f"{pairing.replace('_', '-')}: {', '.join(names)}"
+                      for pairing, names in takes.items()) + "):")
+    width = max(len(name) for name in translation)
+    for name in translation:
+        info = kgz.datasets.info(name)
+        domains = " -> ".join(info["domain_names"])
+        print(f"  {name:<{width}} {domains:<22} {info['description']}")
     print("pretrained (keras-gan-zoo sample NAME, or translate NAME for a translator; FID of "
           "the dataset's domain classifier, or the test NLL of an autoregressive model):")
     for name in kgz.applications.list_pretrained(args.pattern):
@@ -190,21 +228,23 @@ def cmd_train(args):
     import keras_gan_zoo as kgz
 
     kgz.registry.model_class(args.model)  # fail fast on an unknown name
-    if kgz.registry.model_family(args.model) == "sequence":
+    family = kgz.registry.model_family(args.model)
+    if family == "sequence":
         return _train_sequence(args)
-    kgz.datasets.info(args.dataset)
-    out = args.out or os.path.join("runs", args.model)
-    checkpoint = os.path.join(out, "model.keras")
-    state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
-    done = state.get("epochs", 0)
-    if done:
-        # A checkpoint resumes under the policy it was trained with: its optimizer
-        # state (loss scaling or not) belongs to that policy.
-        policy = kgz.precision.set_precision(state["dtype_policy"])
-        if kgz.precision.resolve_precision(args.precision) != policy:
-            print(f"Resuming under {policy}, the precision this checkpoint trained with.")
-    else:
-        policy = kgz.precision.set_precision(args.precision)
+    if family == "translation":
+        return _train_translator(args)
+    if args.dataset is None:
+        args.dataset = "fashion_mnist"
+    if kgz.datasets.info(args.dataset)["kind"] == "translation":
+        raise ValueError(
+            f"{args.model} generates images from noise and trains on images; "
+            f"{args.dataset!r} is a translation dataset (pairs of images) for the translators "
+            f"({', '.join(_translator_names())}). Pass --dataset with one of "
+            f"{', '.join(kgz.datasets.list_datasets())}.")
+    if args.scale is not None:
+        raise ValueError(f"--scale is the factor of a super-resolution dataset for srresnet / "
+                         f"srgan; {args.model} does not take it.")
+    out, checkpoint, done, policy = _resume_state(args)
     if done:
         model = keras.models.load_model(checkpoint)
         print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
@@ -240,10 +280,186 @@ def cmd_train(args):
     history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,
                         steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
                         verbose=args.verbose)
+    _append_history(out, history)
+    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')}")
+    return 0
+
+
+def _resume_state(args):
+    """`(out, checkpoint path, finished epochs, dtype policy)` of a `train` run: the
+    policy set globally, the checkpoint's own when resuming."""
+    import keras_gan_zoo as kgz
+
+    out = args.out or os.path.join("runs", args.model)
+    checkpoint = os.path.join(out, "model.keras")
+    state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+    done = state.get("epochs", 0)
+    if done:
+        # A checkpoint resumes under the policy it was trained with: its optimizer
+        # state (loss scaling or not) belongs to that policy.
+        policy = kgz.precision.set_precision(state["dtype_policy"])
+        if kgz.precision.resolve_precision(args.precision) != policy:
+            print(f"Resuming under {policy}, the precision this checkpoint trained with.")
+    else:
+        policy = kgz.precision.set_precision(args.precision)
+    return out, checkpoint, done, policy
+
+
+def _append_history(out, history):
     with open(os.path.join(out, "history.json"), "a", encoding="utf-8") as f:
         f.write(json.dumps({"epochs": history.epoch, **{
             k: [float(x) for x in v] for k, v in history.history.items()}}) + "\n")
-    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')}")
+
+
+#: What each kind of translator trains on, and the Fashion-MNIST dataset of that kind that
+#: `train` uses without --dataset.
+_PAIRINGS = {"paired": "aligned (source, target) pairs",
+             "unpaired": "unaligned images of two domains",
+             "super_resolution": "(low-resolution, high-resolution) pairs"}
+_DEFAULT_TRANSLATION_DATASETS = {"paired": "fashion_mnist_edges",
+                                 "unpaired": "fashion_mnist_sneaker_boot",
+                                 "super_resolution": "fashion_mnist_sr"}
+
+
+def _translator_names():
+    import keras_gan_zoo as kgz
+
+    return [name for name in kgz.list_models()
+            if kgz.registry.model_family(name) == "translation"]
+
+
+def _translator_pairings(cls):
+    """The dataset pairings a translator class trains on, the first its own: a
+    super-resolution model (it takes `scale`) on (low, high) pairs, an unpaired
+    two-domain model (CycleGAN, DiscoGAN) on unaligned or aligned images of two domains
+    (the alignment unused), a paired one (pix2pix, BiCycleGAN) on aligned pairs."""
+    from keras_gan_zoo.models.translation import UnpairedTranslationModel
+
+    if "scale" in inspect.signature(cls.__init__).parameters:
+        return ("super_resolution",)
+    if issubclass(cls, UnpairedTranslationModel):
+        return ("unpaired", "paired")
+    return ("paired",)
+
+
+def _check_translation_dataset(model_name, dataset, pairings):
+    """A ValueError naming the suitable datasets unless `dataset` is a translation
+    dataset of one of `pairings`."""
+    import keras_gan_zoo as kgz
+
+    info = kgz.datasets.info(dataset)
+    if info["kind"] == "translation" and info["pairing"] in pairings:
+        return info
+    pairing = {name: kgz.datasets.info(name)["pairing"]
+               for name in kgz.datasets.list_datasets("translation")}
+    suitable = sorted((name for name in pairing if pairing[name] in pairings),
+                      key=lambda name: (pairings.index(pairing[name]), name))
+    what = ({"paired": "a paired", "unpaired": "an unpaired",
+             "super_resolution": "a super-resolution"}.get(info["pairing"], "a")
+            + " translation dataset" if info["kind"] == "translation" else
+            {"image": "an image dataset", "audio": "an audio dataset",
+             "text": "a text corpus"}.get(info["kind"], f"a {info['kind']} dataset"))
+    raise ValueError(
+        f"{model_name} is a translator that trains on {_PAIRINGS[pairings[0]]}; "
+        f"{dataset!r} is {what}. Pass --dataset with one of: {', '.join(suitable)}.")
+
+
+def _train_translator(args):
+    """Translators: on a translation dataset of their kind, the model built for its
+    images, a TranslationGrid of the first 8 test examples every --sample-every epochs."""
+    import keras
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo.metrics.translation import translation_test_data
+
+    cls = kgz.registry.model_class(args.model)
+    pairings = _translator_pairings(cls)
+    if args.dataset is None:
+        args.dataset = _DEFAULT_TRANSLATION_DATASETS[pairings[0]]
+    info = _check_translation_dataset(args.model, args.dataset, pairings)
+    overrides = dict(args.overrides)
+    super_resolution = info["pairing"] == "super_resolution"
+    if args.scale is not None and not super_resolution:
+        raise ValueError(f"--scale applies to the super-resolution datasets; {args.dataset!r} "
+                         f"is {info['pairing']}.")
+    out, checkpoint, done, policy = _resume_state(args)
+    model = None
+    scale = args.scale
+    if done:
+        model = keras.models.load_model(checkpoint)
+        if not isinstance(model, cls):
+            raise ValueError(f"{checkpoint} is a checkpoint of {type(model).__name__}, not of "
+                             f"{cls.__name__} ({args.model}); pass another --out, or --restart "
+                             "to replace it.")
+        print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
+        if super_resolution:
+            if scale is not None and scale != model.scale:
+                raise ValueError(f"{checkpoint} upscales x{model.scale}; got --scale {scale} "
+                                 "(pass --restart to start over at another scale).")
+            scale = model.scale
+    elif super_resolution:
+        if scale is not None and overrides.get("scale", scale) != scale:
+            raise ValueError(f"--scale {scale} and --set scale={overrides['scale']!r} differ; "
+                             "pass one of them.")
+        scale = overrides.get("scale", scale)
+    load_kwargs = {"scale": scale} if super_resolution and scale is not None else {}
+    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                limit=args.limit, **load_kwargs)
+    source_shape, target_shape = (tuple(int(d) for d in spec.shape[1:])
+                                  for spec in dataset.element_spec)
+    if model is None:
+        parameters = inspect.signature(cls.__init__).parameters
+        overrides.setdefault("image_shape", source_shape)
+        overrides.setdefault("domain_names", tuple(dataset.domain_names))
+        overrides.setdefault("seed", args.seed)
+        if super_resolution:
+            overrides.setdefault("scale", dataset.scale)
+        elif "target_channels" in parameters and target_shape[-1] != source_shape[-1]:
+            overrides.setdefault("target_channels", target_shape[-1])
+        base = info["base"] or args.dataset
+        if "content_network" in parameters and base in ("fashion_mnist", "mnist"):
+            # VGG19's ImageNet weights cannot be downloaded offline; the domain
+            # classifier of the dataset ships with the package.
+            overrides.setdefault("content_network", base)
+        model = kgz.create_model(args.model, **overrides)
+        model.compile()
+    if (tuple(model.image_shape), tuple(model.target_shape)) != (source_shape, target_shape):
+        raise ValueError(
+            f"{type(model).__name__} translates {tuple(model.image_shape)} images into "
+            f"{tuple(model.target_shape)}; {args.dataset!r} pairs {source_shape} with "
+            f"{target_shape}" + (f" (scale {scale or dataset.scale})" if super_resolution
+                                 else "") + ".")
+    if done >= args.epochs:
+        print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
+        return 0
+
+    a, b = translation_test_data(args.dataset, "test", GRID_EXAMPLES,
+                                 scale=scale if super_resolution else None)
+    a, b = a[:GRID_EXAMPLES], b[:GRID_EXAMPLES]
+    grid_kwargs = {}
+    if "seed" in inspect.signature(model.translate).parameters:  # BiCycleGAN: z = 0, 2 draws
+        grid_kwargs["translate_kwargs"] = [{}, {"seed": args.seed}, {"seed": args.seed + 1}]
+    if len(model.directions) == 2:
+        targets = None if info["pairing"] == "unpaired" else (b, a)
+        grid = kgz.callbacks.TranslationGrid(os.path.join(out, "samples"), images=(a, b),
+                                             targets=targets, direction="both",
+                                             every=args.sample_every, **grid_kwargs)
+        layout = ("input | output | translated back" if targets is None
+                  else "input | output | target") + ", a -> b rows then b -> a"
+    else:
+        grid = kgz.callbacks.TranslationGrid(os.path.join(out, "samples"), images=a,
+                                             targets=b, every=args.sample_every, **grid_kwargs)
+        layout = "input | output" + (" (z = 0, 2 draws)" if grid_kwargs else "") + " | target"
+    names = " <-> ".join(model.domain_names) if len(model.directions) == 2 \
+        else " -> ".join(model.domain_names)
+    print(f"Training {args.model} ({names}) on {args.dataset} ({dataset.source}), "
+          f"precision {policy}, epochs {done + 1}..{args.epochs} -> {out}")
+    history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,
+                        steps_per_epoch=args.steps_per_epoch, verbose=args.verbose,
+                        callbacks=[grid, kgz.callbacks.TrainingCheckpoint(checkpoint)])
+    _append_history(out, history)
+    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')} "
+          f"({layout}, {len(a)} test examples)")
     return 0
 
 
@@ -304,9 +520,7 @@ def _train_sequence(args):
                         steps_per_epoch=args.steps_per_epoch, verbose=args.verbose, callbacks=[
                             keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
                             kgz.callbacks.TrainingCheckpoint(checkpoint)])
-    with open(os.path.join(out, "history.json"), "a", encoding="utf-8") as f:
-        f.write(json.dumps({"epochs": history.epoch, **{
-            k: [float(x) for x in v] for k, v in history.history.items()}}) + "\n")
+    _append_history(out, history)
     if text_model == "tokens":
         print(f"Held-out bits per char: {model.evaluate_text(test)['bits_per_char']:.4f}")
     print(f"Checkpoint: {checkpoint}\nSamples:    {samples}")
