@@ -43,6 +43,8 @@ _DOMAIN = ("DomainClassifierExtractor", "domain_classifier", "load_domain_classi
 def __getattr__(name):
     if name in _DOMAIN:
         return getattr(importlib.import_module("keras_gan_zoo.metrics.domain"), name)
+    if name == "translation":  # measuring translators against their baselines
+        return importlib.import_module("keras_gan_zoo.metrics.translation")
     raise AttributeError(f"module 'keras_gan_zoo.metrics' has no attribute {name!r}")
 
 
@@ -69,4 +71,5 @@ __all__ = [
     "nats_to_bits",
     "precision_recall",
     "real_statistics",
+    "translation",
 ]
