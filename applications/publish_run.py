@@ -16,6 +16,12 @@ Reads `<run>/metrics.json` (written by `recipe.run`) and
   (`publish.training_record`: the provenance, default the card's old one, and the run's
   whole curve), and prints them.
 
+For a translator (a run of `translation_recipe.py`) the record's metrics are each
+direction's scores against the baselines on the whole test split (a run evaluated on fewer
+images is refused), the card gets a row per direction and, before the Training record, the
+table `publish.translation_table` (the subsection "Against the baselines", replaced on
+every publish).
+
 Every file is replaced atomically. The card's prose, docs/applications.md and the recipe's
 flag defaults stay for the author: the script prints what it changed and what is left. A
 run whose final evaluation used fewer than `--min_eval_samples` (10,000) generated images is
@@ -139,6 +145,22 @@ def replace_training_record(text, record):
     return head + section[:span[0]] + record + section[span[1]:] + tail
 
 
+def drop_subsection(text, heading):
+    """The card without the `heading` subsection of its Pretrained section (a
+    translator's table against the baselines, which is written again before the
+    Training record)."""
+    parts = pretrained_section(text)
+    if parts is None:
+        return text
+    head, section, tail = parts
+    start = section.find("\n" + heading + "\n")
+    if start < 0:
+        return text
+    ends = [i for i in (section.find("\n## ", start + 1), section.find("\n### ", start + 1))
+            if i >= 0]
+    return head + section[:start + 1] + section[min(ends, default=len(section)) + 1:] + tail
+
+
 def copy_atomically(source, destination):
     """Copies a file so that `destination` is either the old file or the whole new one."""
     with atomic_output(destination, suffix=os.path.splitext(destination)[1]) as tmp:
@@ -152,7 +174,13 @@ def main(_):
     evaluation = run.get("evaluation") or {}
     # A sampler is scored by the FID of --min_eval_samples generated images; an
     # autoregressive model by its likelihood of the whole test split.
-    if "test_nll_nats" not in evaluation and \
+    translator = "directions" in evaluation
+    if translator and not evaluation.get("whole_split"):
+        raise ValueError(f"{FLAGS.run}: the final evaluation translated only "
+                         f"{evaluation.get('num_images')} test images per direction; a "
+                         "translator's registry numbers use its whole test split (rerun the "
+                         "recipe without --eval_images).")
+    if not translator and "test_nll_nats" not in evaluation and \
             evaluation.get("num_generated", 0) < FLAGS.min_eval_samples:
         raise ValueError(
             f"{FLAGS.run}: the final evaluation used {evaluation.get('num_generated', 0)} "
@@ -204,6 +232,9 @@ def main(_):
     rows = publish.card_rows(entry, previous_fid=previous_fid, curves=curves)
     text, unplaced = replace_card_rows(text, rows)
     record = publish.training_record(name, entry, provenance, curves)
+    if translator:  # the table of each direction against the baselines, before the record
+        record = publish.translation_table({**entry, "name": name}) + "\n" + record
+        text = drop_subsection(text, publish.BASELINES_HEADING)
     recorded = replace_training_record(text, record)  # None: no Pretrained section
     if recorded is not None:
         atomic_write_bytes(card_path, recorded.encode())

@@ -33,7 +33,8 @@ __all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREF
            "half_precision_weights", "latent_density", "load_generator_weights",
            "machine_description", "measure", "print_report", "published_command",
            "registry_entry", "sampling_network", "save_generator_weights",
-           "training_curves", "training_record", "translator_networks", "write_entry"]
+           "training_curves", "training_record", "translation_table", "translator_networks",
+           "write_entry", "BASELINES_HEADING"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -539,7 +540,12 @@ def card_rows(entry, previous_fid=None, curves=None):
         fid = f"**{metrics['fid']:.2f}**"
         if previous_fid is not None:
             fid += f" (the checkpoint shipped before it: {previous_fid:.2f})"
-        rows["FID"] = fid
+        if "directions" in metrics and len(metrics["directions"]) > 1:
+            rows["FID (mean of both directions)"] = fid
+        else:
+            rows["FID"] = fid
+    if "directions" in metrics:  # a translator: each direction against its baselines
+        rows.update(_translation_rows(entry))
     if "num_test" in metrics:  # an autoregressive model: scored by its likelihood
         rows["test NLL"] = (
             f"**{metrics['test_nll_nats']:.2f} nats** per image, "
@@ -559,3 +565,81 @@ def card_rows(entry, previous_fid=None, curves=None):
                                  f"{metrics['class_entropy']:.3f} nats (uniform: "
                                  f"{math.log(classes):.3f})")
     return rows
+
+
+#: The heading of :func:`translation_table`'s subsection in a translator's card.
+BASELINES_HEADING = "### Against the baselines"
+
+#: Columns of :func:`translation_table`: (score key, header, format).
+_TRANSLATION_COLUMNS = (
+    ("fid", "FID", "{:.2f}"),
+    ("target_class_share", "assigned to the target class", "{:.1%}"),
+    ("class_match", "same class as the ground truth", "{:.1%}"),
+    ("l1", "L1", "{:.4f}"),
+    ("psnr", "PSNR (dB)", "{:.2f}"),
+    ("ssim", "SSIM", "{:.4f}"),
+)
+
+
+def _direction_label(entry, direction):
+    a, b = entry["config"].get("domain_names") or ("a", "b")
+    return f"{a} -> {b}" if direction == "a_to_b" else f"{b} -> {a}"
+
+
+def _score_text(key, value, form):
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return form.format(value).replace("%", " %")
+
+
+def _translation_rows(entry):
+    """A translator's card rows: each direction's scores beside its baselines'."""
+    metrics = entry["metrics"]
+    rows = {}
+    for direction, scores in metrics["directions"].items():
+        model = scores["model"]
+        parts = []
+        for key, header, form in _TRANSLATION_COLUMNS:
+            if key not in model:
+                continue
+            others = ", ".join(f"{name} {_score_text(key, other[key], form)}"
+                               for name, other in scores.items()
+                               if name != "model" and key in other)
+            parts.append(f"{header} **{_score_text(key, model[key], form)}**"
+                         + (f" ({others})" if others else ""))
+        rows[f"{_direction_label(entry, direction)}"] = "; ".join(parts)
+    first = next(iter(metrics["directions"].values()))["model"]
+    rows["measured on"] = (
+        f"the {first['num_images']:,} images of {metrics['real']} per direction translated by "
+        f"the shipped generator file, against {first['num_real']:,} real images of the target "
+        f"domain, features of the shipped {metrics['extractor']} domain classifier (not "
+        "Inception: compare within the zoo only)")
+    return rows
+
+
+def translation_table(entry):
+    """A translator's measured numbers against its baselines as a markdown table (one row
+    per direction and translator), under the :data:`BASELINES_HEADING` heading; ends
+    with a newline."""
+    metrics = entry["metrics"]
+    directions = metrics["directions"]
+    keys = [column for column in _TRANSLATION_COLUMNS
+            if any(column[0] in scores for by_name in directions.values()
+                   for scores in by_name.values())]
+    lines = [BASELINES_HEADING, "",
+             f"Measured on the {metrics['num_images']:,} test images of {metrics['real']} "
+             f"(per direction), domain-classifier features ({metrics['extractor']}); "
+             "the baselines measured the same way.", "",
+             "| direction | translator | " + " | ".join(h for _, h, _ in keys) + " |",
+             "| --- | --- |" + " ---: |" * len(keys)]
+    for direction, by_name in directions.items():
+        for name, scores in by_name.items():
+            label = f"**{entry.get('name') or entry['architecture']}**" if name == "model" \
+                else name
+            cells = [(_score_text(key, scores[key], form) if key in scores else "")
+                     for key, _, form in keys]
+            if name == "model":
+                cells = [f"**{c}**" if c else c for c in cells]
+            lines.append(f"| {_direction_label(entry, direction)} | {label} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
