@@ -12,7 +12,78 @@ from keras_gan_zoo.utils.images import save_png
 LATEST_FILENAME = "latest.png"
 
 
-class SampleGrid(keras.callbacks.Callback):
+class EpochGrid(keras.callbacks.Callback):
+    """The cadence shared by the grid callbacks: a grid every `every` epochs (and one
+    for the last epoch when training ends off the cadence), written into `directory`
+    under `filename` (formatted with the 1-based `epoch=`) and as `latest.png`.
+
+    A subclass implements `_check_model()` (raises for a model it cannot draw from)
+    and `write_grid(epoch)` (writes, sets `last_path`, calls `_written(epoch)`).
+
+    Args:
+        directory: output directory, created if missing.
+        every: write a grid every this many epochs (>= 1).
+        filename: file name pattern, formatted with `epoch=` (1-based).
+        on_train_end: also write a grid for the last epoch when training ends off
+            the `every` cadence.
+    """
+
+    def __init__(self, directory, every=1, filename="epoch_{epoch:04d}.png",
+                 on_train_end=True):
+        super().__init__()
+        self.directory = os.fspath(directory)
+        self.every = _positive_int("every", every)
+        if not isinstance(filename, str):
+            raise ValueError(f"`filename` must be a str; got {filename!r}.")
+        try:
+            filename.format(epoch=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(
+                "`filename` must be a format string using only `{epoch}`, "
+                f"e.g. 'epoch_{{epoch:04d}}.png'; got {filename!r} ({e!r})."
+            ) from None
+        self.filename = filename
+        # Not `self.on_train_end`: that would shadow the callback method.
+        self.write_on_train_end = bool(on_train_end)
+        self.last_path = None
+        self._last_epoch = None  # 1-based epoch of the last completed epoch
+        self._last_written_epoch = None
+
+    def _check_model(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement _check_model().")
+
+    def write_grid(self, epoch):
+        raise NotImplementedError(f"{type(self).__name__} must implement write_grid().")
+
+    def grid_path(self, epoch):
+        """The path of the grid of `epoch` (1-based)."""
+        return os.path.join(self.directory, self.filename.format(epoch=epoch))
+
+    def _written(self, epoch, path):
+        self.last_path = path
+        self._last_written_epoch = epoch
+
+    def on_train_begin(self, logs=None):
+        self._check_model()
+        os.makedirs(self.directory, exist_ok=True)
+        self._last_epoch = None
+        self._last_written_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch + 1
+        if self._last_epoch % self.every == 0:
+            self.write_grid(self._last_epoch)
+
+    def on_train_end(self, logs=None):
+        if (
+            self.write_on_train_end
+            and self._last_epoch is not None
+            and self._last_epoch != self._last_written_epoch
+        ):
+            self.write_grid(self._last_epoch)
+
+
+class SampleGrid(EpochGrid):
     """Saves a PNG grid of `model.generate(...)` samples during training.
 
     At the end of every `every`-th epoch (epochs counted from 1 in file
@@ -57,22 +128,10 @@ class SampleGrid(keras.callbacks.Callback):
         generate_kwargs=None,
         on_train_end=True,
     ):
-        super().__init__()
-        self.directory = os.fspath(directory)
+        super().__init__(directory, every, filename, on_train_end)
         self.num_samples = _positive_int("num_samples", num_samples)
-        self.every = _positive_int("every", every)
         self.seed = seed
         self.nrow = None if nrow is None else _positive_int("nrow", nrow)
-        if not isinstance(filename, str):
-            raise ValueError(f"`filename` must be a str; got {filename!r}.")
-        try:
-            filename.format(epoch=1)
-        except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(
-                "`filename` must be a format string using only `{epoch}`, "
-                f"e.g. 'epoch_{{epoch:04d}}.png'; got {filename!r} ({e!r})."
-            ) from None
-        self.filename = filename
         if generate_kwargs is None:
             generate_kwargs = {}
         if not isinstance(generate_kwargs, Mapping):
@@ -86,11 +145,6 @@ class SampleGrid(keras.callbacks.Callback):
                 "`generate_kwargs`."
             )
         self.generate_kwargs = dict(generate_kwargs)
-        # Not `self.on_train_end`: that would shadow the callback method.
-        self.write_on_train_end = bool(on_train_end)
-        self.last_path = None
-        self._last_epoch = None  # 1-based epoch of the last completed epoch
-        self._last_written_epoch = None
 
     def _check_model(self):
         generate = getattr(self.model, "generate", None)
@@ -100,25 +154,6 @@ class SampleGrid(keras.callbacks.Callback):
                 f"method; {type(self.model).__name__} has none."
             )
         return generate
-
-    def on_train_begin(self, logs=None):
-        self._check_model()
-        os.makedirs(self.directory, exist_ok=True)
-        self._last_epoch = None
-        self._last_written_epoch = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._last_epoch = epoch + 1
-        if self._last_epoch % self.every == 0:
-            self.write_grid(self._last_epoch)
-
-    def on_train_end(self, logs=None):
-        if (
-            self.write_on_train_end
-            and self._last_epoch is not None
-            and self._last_epoch != self._last_written_epoch
-        ):
-            self.write_grid(self._last_epoch)
 
     def write_grid(self, epoch):
         """Generates samples and writes the grid for `epoch` (1-based).
@@ -132,11 +167,10 @@ class SampleGrid(keras.callbacks.Callback):
         generate = self._check_model()
         images = generate(self.num_samples, seed=self.seed, **self.generate_kwargs)
         grid = make_grid(images, nrow=self.nrow)
-        path = os.path.join(self.directory, self.filename.format(epoch=epoch))
+        path = self.grid_path(epoch)
         save_png(grid, path)
         save_png(grid, os.path.join(self.directory, LATEST_FILENAME))
-        self.last_path = path
-        self._last_written_epoch = epoch
+        self._written(epoch, path)
         return path
 
 

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 
-from keras_gan_zoo.callbacks.sample_grid import LATEST_FILENAME, _positive_int
+from keras_gan_zoo.callbacks.sample_grid import LATEST_FILENAME, EpochGrid, _positive_int
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
 
-class TranslationGrid(keras.callbacks.Callback):
+class TranslationGrid(EpochGrid):
     """Saves a PNG of a translator's outputs on fixed images during training.
 
     At the end of every `every`-th epoch (epochs counted from 1 in file names) the
@@ -60,9 +60,7 @@ class TranslationGrid(keras.callbacks.Callback):
     def __init__(self, directory, images, targets=None, every=1, direction="a_to_b",
                  examples_per_row=4, translate_kwargs=None, filename="epoch_{epoch:04d}.png",
                  on_train_end=True):
-        super().__init__()
-        self.directory = os.fspath(directory)
-        self.every = _positive_int("every", every)
+        super().__init__(directory, every, filename, on_train_end)
         self.examples_per_row = _positive_int("examples_per_row", examples_per_row)
         if direction not in (*DIRECTIONS, "both"):
             raise ValueError(f"direction must be 'a_to_b', 'b_to_a' or 'both'; got "
@@ -96,19 +94,6 @@ class TranslationGrid(keras.callbacks.Callback):
                 raise ValueError("Pass the direction as `TranslationGrid(direction=...)`, "
                                  "not in `translate_kwargs`.")
         self.translate_kwargs = [dict(k) for k in translate_kwargs]
-        if not isinstance(filename, str):
-            raise ValueError(f"`filename` must be a str; got {filename!r}.")
-        try:
-            filename.format(epoch=1)
-        except (KeyError, IndexError, ValueError) as e:
-            raise ValueError("`filename` must be a format string using only `{epoch}`, "
-                             f"e.g. 'epoch_{{epoch:04d}}.png'; got {filename!r} ({e!r}).") from None
-        self.filename = filename
-        # Not `self.on_train_end`: that would shadow the callback method.
-        self.write_on_train_end = bool(on_train_end)
-        self.last_path = None
-        self._last_epoch = None
-        self._last_written_epoch = None
 
     @property
     def directions(self):
@@ -133,22 +118,6 @@ class TranslationGrid(keras.callbacks.Callback):
                                  f"{direction} images of shape {expected}; got images of "
                                  f"shape {images.shape[1:]}.")
         return model
-
-    def on_train_begin(self, logs=None):
-        self._check_model()
-        os.makedirs(self.directory, exist_ok=True)
-        self._last_epoch = None
-        self._last_written_epoch = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._last_epoch = epoch + 1
-        if self._last_epoch % self.every == 0:
-            self.write_grid(self._last_epoch)
-
-    def on_train_end(self, logs=None):
-        if (self.write_on_train_end and self._last_epoch is not None
-                and self._last_epoch != self._last_written_epoch):
-            self.write_grid(self._last_epoch)
 
     def _translate(self, images, direction, **kwargs):
         model = self.model
@@ -188,12 +157,11 @@ class TranslationGrid(keras.callbacks.Callback):
         from keras_gan_zoo.metrics.translation import translation_grid
 
         columns = self.columns()
-        path = os.path.join(self.directory, self.filename.format(epoch=epoch))
+        path = self.grid_path(epoch)
         translation_grid(columns, path, examples_per_row=self.examples_per_row)
         translation_grid(columns, os.path.join(self.directory, LATEST_FILENAME),
                          examples_per_row=self.examples_per_row)
-        self.last_path = path
-        self._last_written_epoch = epoch
+        self._written(epoch, path)
         return path
 
 
