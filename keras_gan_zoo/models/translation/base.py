@@ -292,3 +292,12 @@ class UnpairedTranslationModel(SameSizeTranslationModel):
 
     def call(self, images, training=False):
         return self.generator_a_to_b(images, training=training)
+
+    def round_trip(self, real_a, real_b):
+        """Both translations and both reconstructions of one training step (inside
+        the tape): `(fake_b, fake_a, cycled_a, cycled_b)` with fake_b = G(a),
+        fake_a = F(b), cycled_a = F(G(a)), cycled_b = G(F(b))."""
+        fake_b = self.generator_a_to_b(real_a, training=True)
+        fake_a = self.generator_b_to_a(real_b, training=True)
+        return (fake_b, fake_a, self.generator_b_to_a(fake_b, training=True),
+                self.generator_a_to_b(fake_a, training=True))

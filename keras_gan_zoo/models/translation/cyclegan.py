@@ -262,10 +262,7 @@ class CycleGAN(UnpairedTranslationModel):
     def train_step(self, data):
         real_a, real_b, n = self.training_images(data)
         with tf.GradientTape(persistent=True) as tape:
-            fake_b = self.generator_a_to_b(real_a, training=True)
-            fake_a = self.generator_b_to_a(real_b, training=True)
-            cycled_a = self.generator_b_to_a(fake_b, training=True)
-            cycled_b = self.generator_a_to_b(fake_a, training=True)
+            fake_b, fake_a, cycled_a, cycled_b = self.round_trip(real_a, real_b)
             # The authors' LSGAN generator term, E[(D(G(x)) - 1)^2] (no 1/2).
             g_gan = (losses.squared_distance(self.discriminator_b(fake_b, training=True), 1.0)
                      + losses.squared_distance(self.discriminator_a(fake_a, training=True), 1.0))

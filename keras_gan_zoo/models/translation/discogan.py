@@ -207,10 +207,7 @@ class DiscoGAN(UnpairedTranslationModel):
     def train_step(self, data):
         real_a, real_b, n = self.training_images(data)
         with tf.GradientTape(persistent=True) as tape:
-            fake_b = self.generator_a_to_b(real_a, training=True)
-            fake_a = self.generator_b_to_a(real_b, training=True)
-            cycled_a = self.generator_b_to_a(fake_b, training=True)
-            cycled_b = self.generator_a_to_b(fake_a, training=True)
+            fake_b, fake_a, cycled_a, cycled_b = self.round_trip(real_a, real_b)
             reconstruction = (losses.squared_distance(cycled_a, real_a)
                               + losses.squared_distance(cycled_b, real_b))
             g_gan, matching, d_loss = tf.zeros(()), tf.zeros(()), tf.zeros(())
