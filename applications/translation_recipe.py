@@ -1,4 +1,5 @@
-"""Shared body of the translation recipes (pix2pix, CycleGAN, DiscoGAN, SRResNet / SRGAN).
+"""Shared body of the translation recipes (pix2pix, CycleGAN, DiscoGAN, BiCycleGAN,
+SRResNet / SRGAN).
 
 A recipe is the exact run behind a published translation checkpoint: its flags default to
 the published hyperparameters. `run()` trains through `fit` on the translation dataset's
@@ -73,9 +74,10 @@ class TranslationCheck(keras.callbacks.Callback):
     """Measures the translator on fixed test images after every epoch and writes the
     monitored number into the logs: ``fid`` (mean over directions) or ``psnr``."""
 
-    def __init__(self, dataset, num_images, monitor="fid", scale=None):
+    def __init__(self, dataset, num_images, monitor="fid", scale=None, translate_kwargs=None):
         super().__init__()
         self.monitor = monitor
+        self.translate_kwargs = translate_kwargs
         a, b = translation.translation_test_data(dataset, "test", num_images, scale=scale)
         self.dataset, self.data = dataset, (a, b)
         self.references = None
@@ -96,7 +98,10 @@ class TranslationCheck(keras.callbacks.Callback):
         point = {"epoch": epoch + 1}
         fids = []
         for direction, (sources, *_rest) in plan.items():
-            outputs = translation._translate(self.model, sources, direction, 256)
+            if self.translate_kwargs:  # e.g. BiCycleGAN's random latent codes
+                outputs = self.model.translate(sources, batch_size=256, **self.translate_kwargs)
+            else:
+                outputs = translation._translate(self.model, sources, direction, 256)
             scores = self.references[direction].scores(outputs)
             fids.append(scores["fid"])
             suffix = "" if len(plan) == 1 else f"_{direction}"
@@ -145,7 +150,7 @@ def _stopping_record(history, check, early, budget, monitor):
 
 
 def train(name, model_name, out, monitor="fid", data_scale=None, initialize=None,
-          max_minutes=None, **model_kwargs):
+          max_minutes=None, check_kwargs=None, **model_kwargs):
     """Builds, compiles and fits one model with the checks; returns
     `(model in float32 reloaded from its checkpoint, run dict)`."""
     os.makedirs(out, exist_ok=True)
@@ -166,7 +171,8 @@ def train(name, model_name, out, monitor="fid", data_scale=None, initialize=None
     check = early = None
     callbacks = []
     if FLAGS.check_images:
-        check = TranslationCheck(FLAGS.dataset, FLAGS.check_images, monitor, scale)
+        check = TranslationCheck(FLAGS.dataset, FLAGS.check_images, monitor, scale,
+                                 check_kwargs)
         callbacks.append(check)
         if FLAGS.patience:
             early = keras.callbacks.EarlyStopping(
@@ -209,8 +215,9 @@ def train(name, model_name, out, monitor="fid", data_scale=None, initialize=None
     return model, run
 
 
-def _grid(shipped, dataset, out, examples, scale=None, extra=None):
-    """grid.png: input | output | target rows (two-domain: input | translation | back)."""
+def _grid(shipped, dataset, out, examples, scale=None, extra=None, outputs=None):
+    """grid.png: input | output | target rows (two-domain: input | translation | back);
+    `outputs(shipped, images) -> {label: images}` replaces the one output column."""
     a, b = translation.translation_test_data(dataset, "test", examples, scale=scale)
     path = os.path.join(out, "grid.png")
     if len(shipped.directions) == 2:
@@ -223,28 +230,34 @@ def _grid(shipped, dataset, out, examples, scale=None, extra=None):
         columns = [np.concatenate([r[i] for r in rows]) for i in range(3)]
         return translation.translation_grid(columns, path), \
             "input | translation | translated back; a -> b rows first, then b -> a"
-    outputs = shipped.translate(a)
     columns = [a]
     names = ["input"]
     if extra:
         for label, fn in extra.items():
             columns.append(fn(a))
             names.append(label)
-    columns += [outputs, b]
-    names += ["output", "target"]
+    produced = outputs(shipped, a) if outputs else {"output": shipped.translate(a)}
+    columns += [*produced.values(), b]
+    names += [*produced, "target"]
     return translation.translation_grid(columns, path), " | ".join(names)
 
 
 def finish(name, model, run, out, baselines=None, grid_extra=None, scale=None,
-           measurements=None):
-    """Writes the generator file, grid and metrics.json of a trained (float32) model."""
+           measurements=None, grid_outputs=None, evaluated=None, measure=None):
+    """Writes the generator file, grid and metrics.json of a trained (float32) model.
+
+    `grid_outputs`: see `_grid`; `evaluated(shipped)`: what the evaluation measures as
+    "model" (default the shipped translator); `measure(shipped) -> dict`: more
+    measurements of the shipped file (BiCycleGAN's diversity)."""
     weights = publish.save_generator_weights(
         model, os.path.join(out, f"{name}_generator.fp16.weights.h5"))
     shipped = kgz.applications.build_from_weights(run["model"], model.get_config(), weights)
     run["files"] = {"generator": publish.file_record(weights, packaged=True), **run["files"]}
-    grid, layout = _grid(shipped, FLAGS.dataset, out, FLAGS.grid_examples, scale, grid_extra)
+    grid, layout = _grid(shipped, FLAGS.dataset, out, FLAGS.grid_examples, scale, grid_extra,
+                         grid_outputs)
     start = time.perf_counter()
-    evaluation = translation.evaluate_translator(shipped, FLAGS.dataset, "test",
+    evaluation = translation.evaluate_translator(evaluated(shipped) if evaluated else shipped,
+                                                 FLAGS.dataset, "test",
                                                  FLAGS.eval_images, baselines=baselines,
                                                  scale=scale)
     evaluation["seconds"] = round(time.perf_counter() - start, 1)
@@ -257,6 +270,8 @@ def finish(name, model, run, out, baselines=None, grid_extra=None, scale=None,
             if len(model.directions) == 2 else
             float(np.max(np.abs(shipped.translate(a) - model.translate(a))))
             for d in model.directions]
+    if measure is not None:
+        measurements = {**(measurements or {}), **measure(shipped)}
     command = shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]])
     run.update({"command": command, "evaluation": evaluation,
                 "measurements": {**(measurements or {}),
@@ -304,3 +319,45 @@ def run_srgan(name, scale, srresnet_minutes, srresnet_kwargs, srgan_kwargs):
                                                      "stopping", "final_losses", "files")}
     return finish(name, model, record, out, baselines=baselines, grid_extra=grid_extra,
                   scale=scale, measurements={"srresnet": srresnet_summary})
+
+
+def run_bicyclegan(name, samples=4, diversity_images=1000, **model_kwargs):
+    """Trains BiCycleGAN checked by the FID of translations with random latent codes,
+    and writes the outputs of the module docstring. The evaluation's "model" is the
+    translator with z ~ N(0, I) (one draw per image, seed 1: what a user sampling it
+    gets); its baselines are the identity, the same file at z = 0 (the prior's mean)
+    and the published pix2pix checkpoint on the same edges. `measurements.diversity`
+    is `kgz.metrics.diversity.diversity_score` over 10 draws per input for the first
+    `diversity_images` test inputs, beside pix2pix's (0 for a deterministic translator)."""
+    from keras_gan_zoo.metrics.diversity import diversity_score
+
+    out = FLAGS.out or os.path.join("runs", name)
+    model, record = train(name, "bicyclegan", out, monitor="fid",
+                          check_kwargs={"seed": 1}, **model_kwargs)
+    pix2pix = kgz.applications.load_generator("pix2pix_fashion_mnist_edges")
+    baselines = {"identity": lambda images, _: translation.identity(images),
+                 "z_zero": model, "pix2pix": pix2pix}
+
+    def sampled(shipped):
+        return lambda images: shipped.translate(images, seed=1, batch_size=256)
+
+    def grid_outputs(shipped, images):
+        return {"z = 0": shipped.translate(images),
+                **{f"z draw {s}": shipped.translate(images, seed=s)
+                   for s in range(1, samples + 1)}}
+
+    def measure(shipped):
+        edges, _ = translation.translation_test_data(FLAGS.dataset, "test", diversity_images)
+        start = time.perf_counter()
+        scores = {}
+        draws = {"bicyclegan": lambda x, seed: shipped.translate(x, seed=seed),
+                 "pix2pix": lambda x, seed: pix2pix.translate(x)}
+        for label, draw in draws.items():
+            mean, std = diversity_score(draw, edges, num_samples=10)
+            scores[label] = {"mean": round(float(mean), 5), "std": round(float(std), 5)}
+        return {"diversity": {**scores, "inputs": int(len(edges)), "draws_per_input": 10,
+                              "distance": "LPIPS-like, domain classifier relu1-4",
+                              "seconds": round(time.perf_counter() - start, 1)}}
+
+    return finish(name, model, record, out, baselines=baselines, grid_outputs=grid_outputs,
+                  evaluated=sampled, measure=measure)
