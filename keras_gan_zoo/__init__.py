@@ -25,6 +25,7 @@ if keras.backend.backend() != "tensorflow":
     )
 
 from keras_gan_zoo import (  # noqa: E402
+    augment,
     callbacks,
     latent,
     layers,
@@ -53,6 +54,7 @@ def __getattr__(name):
 
 __all__ = [
     "applications",
+    "augment",
     "callbacks",
     "create_model",
     "datasets",

@@ -118,7 +118,9 @@ def build_from_weights(architecture, config, weights):
     (pix2pix, CycleGAN, ...) it is every network that translates, one group per
     direction (:func:`publish.translator_networks`). The other networks
     (discriminator, critic, encoder) keep their fresh initialization; the model is not
-    compiled.
+    compiled. A checkpoint trained with a generator EMA ships the EMA weights: they are
+    loaded as the generator's and the model's EMA restarts from them, so ``generate``
+    samples them with or without ``use_ema``.
     """
     from keras_gan_zoo import registry
 

@@ -99,15 +99,24 @@ def latent_density(model):
     return density if isinstance(density, LatentGaussianMixture) else None
 
 
-def sampling_network(model):
+def sampling_network(model, use_ema=True):
     """The network whose weights a generator file holds: ``model.generator`` (a GAN's
     generator, the decoder of the autoencoding models) or, for an autoregressive model,
     ``model.network``, the causal network that both scores and samples. (A translator's
     file holds its :func:`translator_networks` instead.)
 
+    For an adversarial model trained with a generator EMA (``ema_beta`` /
+    ``ema_half_life_images``) it is the EMA generator (``model.ema_generator()``, laid out
+    as the generator), so a published file ships the EMA weights as the generator's;
+    ``use_ema=False`` gives the trained ``model.generator``.
+
     Raises:
         TypeError: `model` has neither.
     """
+    ema_generator = getattr(model, "ema_generator", None) if use_ema else None
+    network = ema_generator() if callable(ema_generator) else None
+    if network is not None:
+        return network
     for attribute in ("generator", "network"):
         network = getattr(model, attribute, None)
         if network is not None:
@@ -152,7 +161,8 @@ def save_generator_weights(model, path):
     """Writes what samples images: the :func:`sampling_network`'s weights with float16 kernels
     (see :func:`half_precision_weights`) and, for a model that decodes codes drawn from a
     fitted density (the autoencoder), that density's parameters in float32 under the
-    group ``latent_density`` (:func:`load_generator_weights` reads both back).
+    group ``latent_density`` (:func:`load_generator_weights` reads both back). A model
+    trained with a generator EMA ships the EMA weights, as the generator's.
 
     For a translator (``family == "translation"``) the file holds every network that
     translates (:func:`translator_networks`), each under the group of its direction:
@@ -207,7 +217,9 @@ def load_generator_weights(model, path):
     """Loads a file of :func:`save_generator_weights` into `model` (built from the
     same config): the generator's weights and, if the model samples a fitted latent
     density, that density (the file must then carry it); for a translator, the network
-    of every direction.
+    of every direction. A model with a generator EMA gets the file's weights in its
+    generator and its EMA restarts from them (``reset_ema``), so ``generate`` samples
+    the published weights with or without ``use_ema``.
 
     Raises:
         ValueError: the file lacks the density the model needs or a translator's
@@ -220,7 +232,10 @@ def load_generator_weights(model, path):
         _check_translator_file(model, path, tuple(networks))
         _translators_holder(networks).load_weights(path)
         return model
-    sampling_network(model).load_weights(path)
+    sampling_network(model, use_ema=False).load_weights(path)
+    reset_ema = getattr(model, "reset_ema", None)
+    if callable(reset_ema):
+        reset_ema()  # a generator EMA restarts from the loaded (published) weights
     density = latent_density(model)
     if density is None:
         return model

@@ -18,7 +18,10 @@ from keras_gan_zoo.losses.adversarial import nonsaturating_g_loss
 from keras_gan_zoo.losses.adversarial import wasserstein_d_loss
 from keras_gan_zoo.losses.adversarial import wasserstein_g_loss
 from keras_gan_zoo.losses.penalties import clip_weights
+from keras_gan_zoo.losses.penalties import compute_in_float32
 from keras_gan_zoo.losses.penalties import gradient_penalty
+from keras_gan_zoo.losses.penalties import path_length_penalty
+from keras_gan_zoo.losses.penalties import path_lengths
 from keras_gan_zoo.losses.penalties import r1_penalty
 from keras_gan_zoo.losses.reconstruction import l1_distance
 from keras_gan_zoo.losses.reconstruction import squared_distance
@@ -26,6 +29,7 @@ from keras_gan_zoo.losses.reconstruction import squared_distance
 __all__ = [
     "ADVERSARIAL_LOSSES",
     "clip_weights",
+    "compute_in_float32",
     "get",
     "gradient_penalty",
     "hinge_d_loss",
@@ -37,6 +41,8 @@ __all__ = [
     "minimax_g_loss",
     "nonsaturating_d_loss",
     "nonsaturating_g_loss",
+    "path_length_penalty",
+    "path_lengths",
     "r1_penalty",
     "squared_distance",
     "wasserstein_d_loss",

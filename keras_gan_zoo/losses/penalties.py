@@ -2,6 +2,10 @@
 
 * :func:`gradient_penalty` -- WGAN-GP two-sided penalty on interpolates.
 * :func:`r1_penalty` -- R1 penalty on real data.
+* :func:`path_lengths` / :func:`path_length_penalty` -- StyleGAN2's path-length
+  regularization of a generator.
+* :func:`compute_in_float32` -- runs float16 networks in float32 for a penalty's
+  double backprop (mixed precision).
 * :func:`clip_weights` -- WGAN weight clipping.
 
 Penalties return a float32 scalar, the MEAN over the local batch (under ``tf.distribute``
@@ -10,13 +14,16 @@ nested ``tf.GradientTape``, so when called inside the caller's tape the result
 is differentiable w.r.t. the critic's weights (double backprop).
 """
 
+import contextlib
 import numbers
+import threading
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["clip_weights", "gradient_penalty", "r1_penalty"]
+__all__ = ["clip_weights", "compute_in_float32", "gradient_penalty", "path_length_penalty",
+           "path_lengths", "r1_penalty"]
 
 # Added inside the square root of the gradient norm, so the norm (and its
 # gradient) stays finite when the input gradient is exactly zero.
@@ -223,6 +230,12 @@ def r1_penalty(discriminator, real, *, conditions=None):
     Returns:
         Float32 scalar, mean over the local batch of the squared gradient norm.
 
+    Mixed precision: under ``mixed_float16`` call it inside
+    :func:`compute_in_float32` with float32 ``real``, so the inner gradient and
+    its double backprop run in float32 (an input gradient beyond float16's range
+    is otherwise ``inf``, and the loss scale cannot help: it does not scale the
+    inner gradient). `AdversarialModel(r1_gamma=...)` does so.
+
     Example:
         >>> with tf.GradientTape() as tape:
         ...     d_loss = nonsaturating_d_loss(D(real), D(fake))
@@ -235,6 +248,163 @@ def r1_penalty(discriminator, real, *, conditions=None):
     real = _as_float_tensor(real)
     grads = _input_gradients(discriminator, real, conditions)
     return tf.reduce_mean(_squared_norm_per_example(grads))
+
+
+# compute_in_float32: id(layer) -> [layer, its own dtype policy, number of holders].
+_FLOAT32_LOCK = threading.Lock()
+_FLOAT32_HELD = {}
+
+
+@contextlib.contextmanager
+def compute_in_float32(*networks):
+    """Runs the float16 layers of `networks` in float32 inside the block.
+
+    For penalties that differentiate a network's input gradient (R1, path length)
+    under ``mixed_float16``. Casting the inputs to float32 is not enough: each
+    layer casts them back to its float16 compute dtype, so the inner gradient and
+    the double backprop through it would still run in float16, where an input
+    gradient above 65504 is ``inf`` whatever the loss scale (the inner gradient is
+    not scaled; scaling it, as mmgeneration's StyleGAN2 found, makes training
+    diverge). Inside the block every layer whose compute dtype is float16 gets a
+    float32 policy instead; its variables are float32 under a mixed policy
+    already, so nothing is copied. Layers computing in float32 or bfloat16 (which
+    has float32's range) are left alone. The policies come back on exit.
+
+    Only the Python-side dtype policies change, so wrap the code that CALLS the
+    networks: in a traced `tf.function` the ops are recorded in float32, and the
+    gradients a tape computes of them later (the double backprop of the outer
+    update) stay float32. Re-entrant, and safe when the replica threads of a
+    `tf.distribute.MirroredStrategy` trace the same networks in turn: a layer
+    keeps float32 until the last holder has left.
+
+    Args:
+        *networks: `keras.Layer`s (models); their nested layers are included.
+            Anything else (a plain function) is ignored.
+
+    Example:
+        >>> with compute_in_float32(discriminator):      # under mixed_float16
+        ...     penalty = r1_penalty(discriminator, tf.cast(real, "float32"))
+    """
+    layers = {}
+    for network in networks:
+        if isinstance(network, keras.layers.Layer):
+            for layer in network._flatten_layers(include_self=True, recursive=True):
+                layers[id(layer)] = layer
+    held = []
+    with _FLOAT32_LOCK:
+        for key, layer in layers.items():
+            entry = _FLOAT32_HELD.get(key)
+            if entry is None:
+                policy = layer.dtype_policy
+                if (layer.compute_dtype != "float16" or type(policy) is not keras.DTypePolicy
+                        or policy.quantization_mode is not None):
+                    continue
+                entry = _FLOAT32_HELD[key] = [layer, policy, 0]
+                layer.dtype_policy = keras.DTypePolicy("float32")
+            entry[2] += 1
+            held.append(key)
+    try:
+        yield
+    finally:
+        with _FLOAT32_LOCK:
+            for key in held:
+                entry = _FLOAT32_HELD[key]
+                entry[2] -= 1
+                if entry[2] == 0:
+                    entry[0].dtype_policy = entry[1]
+                    del _FLOAT32_HELD[key]
+
+
+def path_lengths(synthesize, w, *, noise=None, seed=None):
+    """Per-example path lengths ``||J_w^T y||_2`` of a generator (StyleGAN2, eq. 4).
+
+    ``J_w`` is the Jacobian of the images ``synthesize(w)`` w.r.t. their inputs
+    ``w``, and ``y`` random images ``~ N(0, I) / sqrt(H * W)`` (normalized by the
+    number of pixels, as StyleGAN2 does). ``J_w^T y`` is the gradient of
+    ``sum(images * y)`` w.r.t. ``w``: one backward pass, per example since the
+    examples are independent. The norm runs over the last axis of ``w``; for a
+    ``w`` of shape ``(B, L, D)`` (StyleGAN2's one w per synthesis layer) it is the
+    square root of the mean over ``L`` of the squared norms over ``D``, as in the
+    official code. Differentiable w.r.t. the generator's weights (double
+    backprop) when called inside the generator's tape.
+
+    Args:
+        synthesize: Callable ``w -> images`` of shape ``(B, H, W, C)`` (NHWC; any
+            rank >= 2 works, the pixels being the axes between batch and channels).
+        w: The generator inputs the lengths are measured against, ``(B, D)`` or
+            ``(B, L, D)``: the latents z, or for a style-based generator the
+            mapping network's output W.
+        noise: Optional standard-normal images, the shape of ``synthesize(w)``;
+            divided by ``sqrt(H * W)`` here. ``None`` draws them with ``seed``.
+        seed: ``None``, an int or a ``keras.random.SeedGenerator`` for ``noise``.
+
+    Returns:
+        Float32 tensor ``(B,)``.
+
+    Example:
+        >>> lengths = path_lengths(generator, z)          # generator(z) -> images
+        >>> penalty, new_mean = path_length_penalty(lengths, pl_mean, 0.01)
+
+    Reference:
+        Karras et al., "Analyzing and Improving the Image Quality of StyleGAN",
+        arXiv:1912.04958 (section 3.2, appendix B).
+    """
+    w = _as_float_tensor(w)
+    if w.shape.rank is not None and w.shape.rank < 2:
+        raise ValueError(
+            f"`w` must have shape (B, D) or (B, L, D); received shape {w.shape}."
+        )
+    with tf.GradientTape() as tape:
+        tape.watch(w)
+        images = tf.cast(synthesize(w), tf.float32)
+        if noise is None:
+            noise = keras.random.normal(tf.shape(images), dtype="float32", seed=seed)
+        noise = tf.convert_to_tensor(noise, tf.float32)
+        if not images.shape.is_compatible_with(noise.shape):
+            raise ValueError(
+                f"`noise` must have the shape of the images; received noise.shape="
+                f"{noise.shape}, images.shape={images.shape}."
+            )
+        pixels = tf.cast(tf.reduce_prod(tf.shape(images)[1:-1]), tf.float32)
+        total = tf.reduce_sum(images * noise) / tf.sqrt(pixels)
+    grads = tape.gradient(total, w, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    squared = tf.reduce_sum(tf.square(tf.cast(grads, tf.float32)), axis=-1)
+    if squared.shape.rank != 1:
+        squared = tf.reduce_mean(squared, axis=tf.range(1, tf.rank(squared)))
+    return tf.sqrt(squared + _NORM_EPSILON)
+
+
+def path_length_penalty(lengths, pl_mean, decay=0.01, *, mean=None):
+    """StyleGAN2's path-length penalty ``E[(||J_w^T y|| - a)^2]`` and its new ``a``.
+
+    The running mean is updated with this batch first,
+    ``a' = a + decay * (E[lengths] - a)``, and the penalty measures the lengths
+    against ``a'`` (the official code's order; its gradient flows through ``a'``
+    too). The caller multiplies the penalty by the weight (2 in StyleGAN2) and
+    stores ``a'`` as the new running mean.
+
+    Args:
+        lengths: Per-example path lengths ``(B,)`` (:func:`path_lengths`).
+        pl_mean: The running mean ``a`` (a scalar tensor or variable; 0 at the
+            start of training).
+        decay: Weight of the batch in the running mean (0.01 in StyleGAN2).
+        mean: Optional callable reducing per-example values to their mean; the
+            default is the mean over the local batch. Under ``tf.distribute`` the
+            training core passes a mean over the global batch.
+
+    Returns:
+        ``(penalty, new_mean)``, float32 scalars.
+
+    Example:
+        >>> penalty, new_mean = path_length_penalty(path_lengths(G, z), a)
+        >>> g_loss += 2.0 * penalty
+    """
+    if mean is None:
+        mean = tf.reduce_mean
+    lengths = tf.cast(lengths, tf.float32)
+    pl_mean = tf.cast(pl_mean, tf.float32)
+    new_mean = pl_mean + tf.cast(decay, tf.float32) * (mean(lengths) - pl_mean)
+    return mean(tf.square(lengths - new_mean)), new_mean
 
 
 def clip_weights(variables, clip_value=0.01):

@@ -396,7 +396,8 @@ class InfoGAN(AdversarialModel):
                 "continuous", codes["continuous"], n)
         return latents
 
-    def generate(self, n, seed=None, codes=None, latents=None, labels=None, batch_size=256):
+    def generate(self, n, seed=None, codes=None, latents=None, labels=None, batch_size=256,
+                 use_ema=True):
         """Samples `n` images in [-1, 1]; `codes` sets some codes, the rest is drawn.
 
         Args:
@@ -407,6 +408,8 @@ class InfoGAN(AdversarialModel):
                 given, are set in them).
             labels: not accepted (InfoGAN is unconditional).
             batch_size: images per generator call.
+            use_ema: with a generator EMA, sample from the EMA weights (default) or,
+                with False, from the trained generator.
 
         Example:
             >>> sevens_maybe = model.generate(10, seed=0, codes={"categorical": 7})
@@ -418,7 +421,7 @@ class InfoGAN(AdversarialModel):
                 raise ValueError(f"n must be a positive int; got {n!r}.")
             latents = self.with_codes(self._latents_for(n, latents, seed), codes)
         return super().generate(n, seed=seed, latents=latents, labels=labels,
-                                batch_size=batch_size)
+                                batch_size=batch_size, use_ema=use_ema)
 
     def _parse_code(self, code):
         kind = index = None

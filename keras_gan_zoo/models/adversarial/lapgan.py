@@ -55,6 +55,7 @@ import tensorflow as tf
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.replicas import num_replicas
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
+from keras_gan_zoo.models.base import Unsaved
 from keras_gan_zoo.registry import register_model
 
 #: the paper stops halving when the coarse image is at most this many pixels across.
@@ -393,6 +394,7 @@ class LAPGAN(AdversarialModel):
     """
 
     supports_label_smoothing = True  # every level's D uses sigmoid cross-entropy
+    supports_diff_augment = False  # its D sees pyramid levels, not images
 
     def __init__(self, image_shape=(28, 28, 1), num_levels=None, coarse_latent_dim=100,
                  coarse_units=1200, coarse_d_units=600, level_filters=128, dropout=0.5,
@@ -499,6 +501,13 @@ class LAPGAN(AdversarialModel):
         levels, conditions = self.decompose(images)
         return self._discriminate(levels, conditions, training)
 
+    def r1_logits(self, images, labels=None):
+        """Every level's logits side by side, (B, num_levels): R1 (`r1_gamma=`)
+        penalizes the input gradient of their sum, the whole pyramid's."""
+        logits = self.call_discriminator(images, labels, training=True)
+        return tf.concat([tf.reshape(tf.cast(l, "float32"), [tf.shape(l)[0], -1])
+                          for l in logits], axis=1)
+
     # ----------------------------------------------------------- training
     def level_generator(self, level):
         """The sub-network G_level (a `keras.Model` inside `generator`)."""
@@ -546,7 +555,7 @@ class LAPGAN(AdversarialModel):
         return tf.zeros((), "float32"), terms
 
     # ----------------------------------------------------------- sampling
-    def generate_pyramid(self, n, seed=None, latents=None, batch_size=256):
+    def generate_pyramid(self, n, seed=None, latents=None, batch_size=256, use_ema=True):
         """Samples every level's images, coarse to fine.
 
         Args:
@@ -555,6 +564,8 @@ class LAPGAN(AdversarialModel):
                 samples, and the last level equals `generate(n, seed)`.
             latents: explicit latents (n, latent_dim) instead of a seed.
             batch_size: samples per call.
+            use_ema: with a generator EMA, sample from the EMA weights (default, as
+                `generate`) or, with False, from the trained generator.
 
         Returns:
             A list of `num_levels` float32 arrays in [-1, 1], shapes
@@ -563,12 +574,27 @@ class LAPGAN(AdversarialModel):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive int; got {n!r}.")
         latents = self._latents_for(n, latents, seed)
+        network = self._sampling_generator(use_ema)
+        pyramid = self._pyramid_fn if network is self.generator else self._pyramid_of(network)
         chunks = [[] for _ in range(self.num_levels)]
         for i in range(0, n, batch_size):
-            for level, images in enumerate(self._pyramid_fn(latents[i : i + batch_size])):
+            for level, images in enumerate(pyramid(latents[i : i + batch_size])):
                 chunks[level].append(
                     keras.ops.convert_to_numpy(keras.ops.cast(images, "float32")))
         return [np.concatenate(c, axis=0) for c in chunks]
+
+    def _pyramid_of(self, network):
+        """`pyramid(z)` of a copy of the generator (the EMA generator): the coarse
+        image (the input of its `upsample1`) and every `clip<k>` output, sharing the
+        copy's layers. Built once per copy."""
+        cached = getattr(self, "_copy_pyramid", None)
+        if cached is None or cached.network is not network:
+            levels = [network.get_layer("upsample1").input]
+            levels += [network.get_layer(f"clip{k}").output for k in range(1, self.num_levels)]
+            model = keras.Model(network.input, levels, name="pyramid_generator")
+            cached = self._copy_pyramid = Unsaved(
+                network=network, fn=lambda z: model(z, training=False))
+        return cached.fn
 
     def get_config(self):
         return {

@@ -109,9 +109,12 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
             which the equilibrium rule above balances the players (the authors':
             0.68).
         margin: the rule's half-width (the authors': 0.4); used with `equilibrium`.
-        **kwargs: `AdversarialModel` arguments: `seed`, `name`, `label_smoothing`.
-            `d_steps`, `feature_matching`, `historical_averaging`, a uniform
-            `latent_distribution` and `num_classes` are not supported.
+        **kwargs: `AdversarialModel` arguments: `seed`, `name`, `label_smoothing`,
+            the decoder EMA (`ema_beta` / `ema_half_life_images`: `generate` and
+            `export_generator` use it; `decode` / `reconstruct` use the trained
+            decoder, the encoder's partner). `d_steps`, `feature_matching`,
+            `historical_averaging`, a uniform `latent_distribution`, `num_classes`
+            and `diff_augment` are not supported.
 
     Example:
         >>> model = kgz.create_model("vae_gan", image_shape=(28, 28, 1))
@@ -130,6 +133,9 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
                           "discriminator_optimizer": ("discriminator",)}
     batch_extras = ("latents", "noise")  # fixed prior samples z_p / reparameterisation eps
     supports_label_smoothing = True
+    # Its own train_step, where D's features measure the reconstruction: no DiffAugment.
+    supports_diff_augment = False
+    supports_lazy_regularization = False  # its own train_step: no R1 / path length
 
     def __init__(self, latent_dim=128, image_shape=(64, 64, 3), base_filters=32,
                  hidden_units=None, gamma=1e-2, equilibrium=None, margin=0.4, **kwargs):
@@ -228,9 +234,12 @@ class VAEGAN(AutoencoderMethods, AdversarialModel):
                     "g_update_rate": tf.cast(update_g, "float32")}
         # One step for the three networks: under loss scaling, a non-finite gradient of
         # any of them (on any replica) skips all three.
-        self.minimize(tape, {"encoder_optimizer": e_loss,
-                             "generator_optimizer": g_loss,
-                             "discriminator_optimizer": d_loss}, n, apply_when=apply_when)
+        applied = self.minimize(tape, {"encoder_optimizer": e_loss,
+                                       "generator_optimizer": g_loss,
+                                       "discriminator_optimizer": d_loss}, n,
+                                apply_when=apply_when)
         del tape
+        self._zoo.step_batch_size = n  # the generator EMA's half-life counts images
+        self.after_generator_update(applied["generator_optimizer"])
         return self.finish_step({"d_loss": d_loss, "g_loss": g_loss, "kl": kl,
                                  "reconstruction": reconstruction, **logs})
