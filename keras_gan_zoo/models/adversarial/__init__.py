@@ -11,8 +11,11 @@ from keras_gan_zoo.models.adversarial.lsgan import LSGAN
 from keras_gan_zoo.models.adversarial.wgan import WGAN
 from keras_gan_zoo.models.adversarial.wgan_gp import WGANGP
 from keras_gan_zoo.models.adversarial.lapgan import LAPGAN
+from keras_gan_zoo.models.adversarial.progan import (ProGAN, progan_discriminator,
+                                                     progan_generator)
 
 __all__ = ["AdversarialModel", "DCGAN", "dcgan_discriminator", "dcgan_generator", "GAN",
            "gan_discriminator", "gan_generator", "ACGAN", "acgan_discriminator",
            "acgan_generator", "CGAN", "cgan_discriminator", "cgan_generator", "InfoGAN",
-           "infogan_discriminator", "infogan_generator", "LSGAN", "WGAN", "WGANGP", "LAPGAN"]
+           "infogan_discriminator", "infogan_generator", "LSGAN", "WGAN", "WGANGP", "LAPGAN",
+           "ProGAN", "progan_discriminator", "progan_generator"]
