@@ -12,6 +12,11 @@ They work on numpy latents and on any model with `latent_dim` and
   (Radford et al. 2015, section 6.3, arXiv:1511.06434): averaging the latents of a
   few samples per concept before combining them makes the result stable.
 * `walk_strip`: generated images for a sequence of latents, as a one-row PNG.
+* W-space tools of the style-based models (`stylegan`; Karras et al. 2019,
+  arXiv:1812.04948): `style_mixing_grid` (the paper's figure 3), `truncation_sweep`
+  (figure 8) and `interpolate_w` (a straight line in W). They need a model with a
+  mapping network (`map`, `synthesize`, `num_ws`) and take integer seeds: seed s is the
+  latent `generate(1, seed=s)` draws.
 
 Example:
     >>> import keras_gan_zoo as kgz
@@ -28,7 +33,8 @@ import numpy as np
 
 from keras_gan_zoo.utils import save_grid
 
-__all__ = ["Arithmetic", "arithmetic", "interpolate", "lerp", "slerp", "walk_strip"]
+__all__ = ["Arithmetic", "WInterpolation", "arithmetic", "interpolate", "interpolate_w", "lerp",
+           "slerp", "style_mixing_grid", "truncation_sweep", "walk_strip"]
 
 INTERPOLATIONS = ("slerp", "lerp")
 
@@ -321,3 +327,196 @@ def walk_strip(model, latents, path, padding=2, **generate_kwargs):
         )
     images = model.generate(len(latents), latents=latents, **generate_kwargs)
     return save_grid(images, path, nrow=len(latents), padding=padding)
+
+
+# ---------------------------------------------------------------- W space (StyleGAN)
+WInterpolation = collections.namedtuple("WInterpolation", ["ws", "images"])
+WInterpolation.__doc__ = """Result of `interpolate_w`: `ws` (steps, num_ws, w_dim) and their
+`images` (steps, H, W, C) in [-1, 1]."""
+
+
+def _style_model(model, where):
+    """Refuses models without a mapping network (no W space)."""
+    if not all(hasattr(model, name) for name in ("map", "synthesize", "num_ws", "w_avg")):
+        raise ValueError(
+            f"{where} needs a style-based model with a mapping network (stylegan: "
+            f"`map(z)` -> ws, `synthesize(ws)`); {type(model).__name__} has no W space. "
+            "For other generators interpolate their latents: `interpolate` / `walk_strip`.")
+
+
+def _seeds(seeds, name, where):
+    """A non-empty list of int seeds."""
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        raise ValueError(f"{where}: {name} must be a list of int seeds (one image each); got "
+                         f"the single seed {seeds!r}: wrap it in a list.")
+    try:
+        seeds = list(seeds)
+    except TypeError:
+        raise ValueError(f"{where}: {name} must be a list of int seeds; got {seeds!r}.") from None
+    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+                            and s >= 0 for s in seeds):
+        raise ValueError(f"{where}: {name} must be a non-empty list of int seeds >= 0; "
+                         f"got {seeds!r}.")
+    return [int(s) for s in seeds]
+
+
+def _seed_ws(model, seeds, psi, truncation_cutoff, use_ema):
+    """The ws of seed-drawn latents (seed s: the latent of `generate(1, seed=s)`)."""
+    latents = np.concatenate([model._latents_numpy(1, s) for s in seeds], axis=0)
+    return model.map(latents, psi=psi, truncation_cutoff=truncation_cutoff, use_ema=use_ema)
+
+
+def _layer_range(model, crossover, where):
+    """`(start, stop)`: the style layers taken from the column sources."""
+    num_ws = int(model.num_ws)
+    if crossover is None:  # the paper's "coarse styles": resolutions 4x4 and 8x8
+        return 0, min(4, num_ws - 1)
+    if isinstance(crossover, (int, np.integer)) and not isinstance(crossover, bool):
+        start, stop = 0, int(crossover)
+    elif (isinstance(crossover, (tuple, list)) and len(crossover) == 2
+          and all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                  for c in crossover)):
+        start, stop = int(crossover[0]), int(crossover[1])
+    else:
+        start, stop = None, None
+    if start is None or not 0 <= start < stop <= num_ws:
+        raise ValueError(
+            f"{where}: crossover must be None (the coarse styles, layers [0, 4)), an int c "
+            f"in [1, {num_ws}] (layers [0, c) from the column sources) or a pair (start, "
+            f"stop) with 0 <= start < stop <= {num_ws}; got {crossover!r}.")
+    return start, stop
+
+
+def _save(images, path, nrow):
+    if path is not None:
+        save_grid(images.reshape(-1, *images.shape[-3:]), path, nrow=nrow)
+
+
+def style_mixing_grid(model, row_seeds, col_seeds, crossover=None, psi=1.0,
+                      truncation_cutoff=None, noise_mode="const", use_ema=True, path=None):
+    """The style-mixing figure of StyleGAN (Karras et al. 2019, figure 3).
+
+    Each cell mixes two sources: the styles of layers [start, stop) come from the
+    column's source, the others from the row's. With the default, the coarse styles
+    (4x4 and 8x8: pose, face shape) come from the column, so a column shares them and a
+    row shares the finer ones; `crossover=(4, 8)` copies the middle styles,
+    `(8, num_ws)` the fine ones (colours, micro-structure).
+
+    Args:
+        model: a style-based model (`stylegan`).
+        row_seeds, col_seeds: lists of int seeds, one source image each (seed s is
+            the latent of `model.generate(1, seed=s)`).
+        crossover: None (layers [0, 4), or [0, num_ws - 1) for fewer layers), an int
+            c (layers [0, c)) or a pair (start, stop): the layers from the column.
+        psi, truncation_cutoff: the truncation trick of the sources (`model.map`).
+        noise_mode: the noise of every image (`model.synthesize`; "const" by default).
+        use_ema: the EMA generator (default) or the trained one.
+        path: optional PNG path for the grid (one image per cell, white corner).
+
+    Returns:
+        float32 array (len(row_seeds) + 1, len(col_seeds) + 1, H, W, C) in [-1, 1]:
+        `[0, 1:]` the column sources, `[1:, 0]` the row sources, `[1 + i, 1 + j]` the
+        mix of row i with column j, `[0, 0]` white. Cell (i, j) is
+        `model.synthesize(mix_styles(ws_col[j], ws_row[i], crossover))` for an int
+        crossover (`keras_gan_zoo.models.adversarial.style_base.mix_styles`).
+
+    Example:
+        >>> grid = style_mixing_grid(model, [1, 2, 3], [10, 11, 12, 13], path="mix.png")
+        >>> grid.shape                                 # (4, 5, H, W, C)
+    """
+    where = "style_mixing_grid"
+    _style_model(model, where)
+    rows = _seeds(row_seeds, "row_seeds", where)
+    cols = _seeds(col_seeds, "col_seeds", where)
+    start, stop = _layer_range(model, crossover, where)
+    ws_rows = _seed_ws(model, rows, psi, truncation_cutoff, use_ema)
+    ws_cols = _seed_ws(model, cols, psi, truncation_cutoff, use_ema)
+    mixed = np.repeat(ws_rows[:, None], len(cols), axis=1)       # (R, C, L, D)
+    mixed[:, :, start:stop] = ws_cols[None, :, start:stop]
+    ws = np.concatenate([ws_cols, ws_rows, mixed.reshape(-1, *ws_rows.shape[1:])], axis=0)
+    images = model.synthesize(ws, noise_mode=noise_mode, use_ema=use_ema)
+    r, c = len(rows), len(cols)
+    grid = np.ones((r + 1, c + 1, *images.shape[1:]), "float32")
+    grid[0, 1:] = images[:c]
+    grid[1:, 0] = images[c:c + r]
+    grid[1:, 1:] = images[c + r:].reshape(r, c, *images.shape[1:])
+    _save(grid, path, c + 1)
+    return grid
+
+
+def truncation_sweep(model, seeds, psis=(1.0, 0.7, 0.5, 0.0, -0.5, -1.0),
+                     truncation_cutoff=None, noise_mode="const", use_ema=True, path=None):
+    """The truncation trick at several strengths (StyleGAN figure 8).
+
+    `psi = 1` is the untruncated image, `psi = 0` the image of `w_avg` (the same for
+    every seed), negative psi the "opposite" of the image across `w_avg`.
+
+    Args:
+        model: a style-based model (`stylegan`).
+        seeds: list of int seeds, one row each.
+        psis: the truncation strengths, one column each (the paper's 1, 0.7, 0.5, 0,
+            -0.5, -1 by default).
+        truncation_cutoff: truncate only the layers below it (None: all).
+        noise_mode, use_ema: as in `style_mixing_grid`.
+        path: optional PNG path (one row per seed).
+
+    Returns:
+        float32 array (len(seeds), len(psis), H, W, C) in [-1, 1].
+
+    Example:
+        >>> sweep = truncation_sweep(model, [0, 1, 2], path="truncation.png")
+    """
+    where = "truncation_sweep"
+    _style_model(model, where)
+    seeds = _seeds(seeds, "seeds", where)
+    try:
+        psis = [float(p) for p in psis]
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: psis must be a list of numbers; got {psis!r}.") from None
+    if not psis or not all(np.isfinite(psis)):
+        raise ValueError(f"{where}: psis must be a non-empty list of finite numbers; "
+                         f"got {psis!r}.")
+    latents = np.concatenate([model._latents_numpy(1, s) for s in seeds], axis=0)
+    columns = [model.map(latents, psi=p, truncation_cutoff=truncation_cutoff,
+                         use_ema=use_ema) for p in psis]
+    ws = np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:])   # seed-major
+    images = model.synthesize(ws, noise_mode=noise_mode, use_ema=use_ema)
+    sweep = images.reshape(len(seeds), len(psis), *images.shape[1:])
+    _save(sweep, path, len(psis))
+    return sweep
+
+
+def interpolate_w(model, seed_a, seed_b, steps, psi=1.0, truncation_cutoff=None,
+                  noise_mode="const", use_ema=True, path=None):
+    """A straight line in W between the ws of two seeds, and its images.
+
+    W is where StyleGAN's perceptual path length is short (section 4.1 of the paper):
+    linear interpolation there changes the image more smoothly than in Z.
+
+    Args:
+        model: a style-based model (`stylegan`).
+        seed_a, seed_b: int seeds of the two ends.
+        steps: number of points (>= 2), ends included.
+        psi, truncation_cutoff: the truncation trick of the ends.
+        noise_mode, use_ema: as in `style_mixing_grid`.
+        path: optional one-row PNG strip.
+
+    Returns:
+        `WInterpolation(ws, images)`: ws (steps, num_ws, w_dim) =
+        `ws_a + t (ws_b - ws_a)` for t evenly spaced in [0, 1], and their images
+        (steps, H, W, C).
+
+    Example:
+        >>> walk = interpolate_w(model, 3, 7, steps=8, path="w_walk.png")
+    """
+    where = "interpolate_w"
+    _style_model(model, where)
+    a, b = _seeds([seed_a, seed_b], "seed_a and seed_b", where)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"{where}: steps must be an int >= 2; got {steps!r}.")
+    ends = _seed_ws(model, [a, b], psi, truncation_cutoff, use_ema)
+    t = np.linspace(0.0, 1.0, int(steps), dtype="float32")[:, None, None]
+    ws = (ends[0] + t * (ends[1] - ends[0])).astype("float32")
+    images = model.synthesize(ws, noise_mode=noise_mode, use_ema=use_ema)
+    _save(images, path, len(images))
+    return WInterpolation(ws, images)
