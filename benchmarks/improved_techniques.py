@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import platform
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -45,6 +44,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_gan_zoo as kgz  # noqa: E402
+from _common import WallClockBudget, fashion_mnist_reference, load_payload  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
 LATENT_DIM = 100
@@ -61,25 +61,6 @@ def run_options(hist_weight):
         "all_four": {"label_smoothing": 0.1, "feature_matching": True,
                      "minibatch_discrimination": 100, "historical_averaging": hist_weight},
     }
-
-
-class WallClockBudget(keras.callbacks.Callback):
-    """Stops training once `seconds` of wall-clock time have passed since fit began."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-        self.steps = 0
-        self.elapsed = 0.0
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        self.elapsed = time.perf_counter() - self._start
-        if self.elapsed >= self.seconds:
-            self.model.stop_training = True
 
 
 def train(options, dataset, budget, precision, seed):
@@ -145,21 +126,14 @@ def main():
     if unknown or not names:
         parser.error(f"--runs: unknown {unknown}; choose from {', '.join(known)}")
 
-    dataset = kgz.datasets.load("fashion_mnist", batch_size=args.batch_size, seed=args.seed)
-    extractor = kgz.metrics.get_extractor("fashion_mnist")
-    real = kgz.metrics.real_statistics("fashion_mnist", "test", extractor, args.num_samples,
-                                       args.seed)
-    train_images = kgz.datasets.load("fashion_mnist", "train", batch_size=500, shuffle=True,
-                                     seed=args.seed + 1)
-    floor = kgz.metrics.evaluate(train_images, real, metrics=("fid", "kid"),
-                                 extractor=extractor, num_samples=args.num_samples)
+    extractor, real, floor = fashion_mnist_reference(args.num_samples, args.seed)
 
-    payload = {"rows": {}, "floor": floor}
-    if args.json and os.path.exists(args.json):
-        with open(args.json, encoding="utf-8") as f:
-            payload = json.load(f)
+    payload = load_payload(args.json, {"rows": {}, "floor": floor})
     policy = None
     for name in names:
+        # a fresh dataset per run: each run sees the same shuffled batches (one object
+        # reused would continue its shuffle sequence into the next run)
+        dataset = kgz.datasets.load("fashion_mnist", batch_size=args.batch_size, seed=args.seed)
         model, clock, losses, policy = train(known[name], dataset, args.budget, args.precision,
                                              args.seed)
         results = kgz.metrics.evaluate(model, real, metrics=("fid", "kid", "modes"),

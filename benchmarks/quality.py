@@ -22,7 +22,6 @@ Run:
 import argparse
 import json
 import os
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,26 +30,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_gan_zoo as kgz  # noqa: E402
+from _common import WallClockBudget, fashion_mnist_reference  # noqa: E402
 from textbook import IMAGE_SHAPE, LATENT_DIM, textbook_dcgan  # noqa: E402
-
-
-class WallClockBudget(keras.callbacks.Callback):
-    """Stops training once `seconds` of wall-clock time have passed since fit began."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-        self.steps = 0
-        self.elapsed = 0.0
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        self.elapsed = time.perf_counter() - self._start
-        if self.elapsed >= self.seconds:
-            self.model.stop_training = True
 
 
 def zoo_dcgan():
@@ -77,19 +58,15 @@ def main():
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
-    dataset = kgz.datasets.load("fashion_mnist", batch_size=args.batch_size, seed=args.seed)
-    extractor = kgz.metrics.get_extractor("fashion_mnist")
+    extractor, real, floor = fashion_mnist_reference(args.num_samples, args.seed)
     names = ("fid", "kid", "modes")
-    real = kgz.metrics.real_statistics("fashion_mnist", "test", extractor, args.num_samples,
-                                       args.seed)
-    train_images = kgz.datasets.load("fashion_mnist", "train", batch_size=500, shuffle=True,
-                                     seed=args.seed + 1)
-    floor = kgz.metrics.evaluate(train_images, real, metrics=("fid", "kid"),
-                                 extractor=extractor, num_samples=args.num_samples)
 
     rows = []
     for label, build in (("textbook two-tape train_step", textbook_dcgan),
                          ("zoo DCGAN fit (--precision auto)", zoo_dcgan)):
+        # a fresh dataset per run: each run sees the same shuffled batches (one object
+        # reused would continue its shuffle sequence into the second run)
+        dataset = kgz.datasets.load("fashion_mnist", batch_size=args.batch_size, seed=args.seed)
         model, clock, losses = train(build, dataset, args.budget)
         policy = keras.mixed_precision.global_policy().name
         keras.mixed_precision.set_global_policy("float32")
