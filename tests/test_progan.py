@@ -17,7 +17,8 @@ import tensorflow as tf
 
 import keras_gan_zoo as kgz
 from contract_helpers import assert_same_weights, serve_in_fresh_process
-from keras_gan_zoo.models.adversarial.progan import ConsecutiveMinibatchStdDev
+
+from keras_gan_zoo.layers import MinibatchStdDev
 
 FAST = dict(stable_images=8, fade_images=16)
 # lod of the steps of batches of 8 under FAST, and Adam's iteration count after each
@@ -229,14 +230,14 @@ def test_at_max_lod_only_the_4x4_path_matters():
 
 def test_minibatch_stddev_groups_consecutive_examples():
     x = np.random.default_rng(0).normal(size=(8, 2, 2, 6)).astype("float32")
-    out = np.asarray(ConsecutiveMinibatchStdDev(group_size=4)(x))
+    out = np.asarray(MinibatchStdDev(group_size=4, grouping="consecutive")(x))
     groups = x.reshape(2, 4, 2, 2, 6)                   # examples 0-3 and 4-7
     std = np.sqrt(groups.var(axis=1) + 1e-8).mean(axis=(1, 2, 3))
     np.testing.assert_allclose(out[..., :6], x)
     np.testing.assert_allclose(out[..., 6], np.repeat(std, 4)[:, None, None] * np.ones((8, 2, 2)),
                                rtol=1e-5)
     with pytest.raises(ValueError, match=r"batch of 6 does not split into groups of 4"):
-        ConsecutiveMinibatchStdDev(group_size=4)(x[:6])
+        MinibatchStdDev(group_size=4, grouping="consecutive")(x[:6])
 
 
 def test_discriminator_objective_is_wgan_gp_with_drift():

@@ -28,15 +28,18 @@ per discriminator step) that are multiples of group_size, or drop the remainder 
 the dataset.
 
 Under a `tf.distribute` strategy the layer sees each replica's batch, so the groups
-are formed within a replica; with a per-replica batch divisible by group_size,
-training on N replicas forms groups of the same size as one device does (but of
-different examples, since groups are strided within each replica's batch).
+are formed within a replica. `grouping="consecutive"` (example i in group i // G)
+makes them the groups one device forms: MirroredStrategy gives each replica a
+contiguous block of the global batch, so when each replica's share divides by
+group_size, N replicas train exactly as one device (the zoo's ProGAN and StyleGANs
+use it). The examples of a batch are exchangeable, so the statistic is the same in
+distribution; with the official strided groups the replicas group other examples.
 """
 
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo.layers._args import check_int, check_number
+from keras_gan_zoo.layers._args import check_choice, check_int, check_number
 
 __all__ = ["MinibatchStdDev"]
 
@@ -52,6 +55,8 @@ class MinibatchStdDev(keras.layers.Layer):
         num_new_features: appended feature maps (1 in the papers); must divide the
             number of channels.
         epsilon: added to the variance before the square root.
+        grouping: `"strided"` (the official layer: example i in group i mod N/G) or
+            `"consecutive"` (group i // G: N replicas form one device's groups).
 
     Input: (N, H, W, C) images. Output: (N, H, W, C + num_new_features).
 
@@ -65,7 +70,8 @@ class MinibatchStdDev(keras.layers.Layer):
         arXiv:1912.04958 (same layer, appendix B).
     """
 
-    def __init__(self, group_size=4, num_new_features=1, epsilon=1e-8, **kwargs):
+    def __init__(self, group_size=4, num_new_features=1, epsilon=1e-8, grouping="strided",
+                 **kwargs):
         super().__init__(**kwargs)
         self.group_size = check_int("MinibatchStdDev", "group_size", group_size,
                                     allow_none=True)
@@ -73,6 +79,8 @@ class MinibatchStdDev(keras.layers.Layer):
                                           num_new_features)
         self.epsilon = check_number("MinibatchStdDev", "epsilon", epsilon, positive=False,
                                     minimum=0)
+        self.grouping = check_choice("MinibatchStdDev", "grouping", grouping,
+                                     ("strided", "consecutive"))
 
     def build(self, input_shape):
         if len(input_shape) != 4 or input_shape[-1] is None:
@@ -107,12 +115,21 @@ class MinibatchStdDev(keras.layers.Layer):
                     f"{self.group_size} (or smaller than it)")
         with tf.control_dependencies([assert_divisible]):
             x = tf.cast(inputs, "float32")
-            # (G, M, H, W, n, C/n): example i = g * M + m is in group m (i mod M).
-            y = tf.reshape(x, tf.stack([g, -1, h, w, f, c // f]))
+            if self.grouping == "consecutive":
+                # (M, G, H, W, n, C/n): example i = m * G + k is in group m (i // G).
+                y = tf.transpose(tf.reshape(x, tf.stack([-1, g, h, w, f, c // f])),
+                                 [1, 0, 2, 3, 4, 5])
+            else:
+                # (G, M, H, W, n, C/n): example i = k * M + m is in group m (i mod M).
+                y = tf.reshape(x, tf.stack([g, -1, h, w, f, c // f]))
         y = y - tf.reduce_mean(y, axis=0, keepdims=True)
         y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=0) + self.epsilon)  # (M, H, W, n, C/n)
         y = tf.reduce_mean(y, axis=[1, 2, 4])                               # (M, n)
-        y = tf.tile(y[:, None, None, :], tf.stack([g, h, w, 1]))           # (N, H, W, n)
+        if self.grouping == "consecutive":
+            y = tf.repeat(y, g, axis=0)[:, None, None, :]                    # (N, 1, 1, n)
+            y = tf.tile(y, tf.stack([1, h, w, 1]))
+        else:
+            y = tf.tile(y[:, None, None, :], tf.stack([g, h, w, 1]))       # (N, H, W, n)
         return tf.concat([inputs, tf.cast(y, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):
@@ -120,4 +137,5 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "group_size": self.group_size,
-                "num_new_features": self.num_new_features, "epsilon": self.epsilon}
+                "num_new_features": self.num_new_features, "epsilon": self.epsilon,
+                "grouping": self.grouping}

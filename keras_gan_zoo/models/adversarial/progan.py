@@ -58,7 +58,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.layers import EqualizedConv2D, EqualizedDense, MinibatchStdDev, PixelNorm
+from keras_gan_zoo.layers import (ChannelBias, EqualizedConv2D, EqualizedDense, MinibatchStdDev,
+                                  PixelNorm)
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.adversarial.wgan_gp import _ALPHA_STREAM
 from keras_gan_zoo.models.optimizers import inner_optimizer
@@ -106,54 +107,6 @@ class LodFade(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "level": self.level}
-
-
-@keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class ChannelBias(keras.layers.Layer):
-    """A bias per channel (last axis), initialized to 0: ProGAN's `apply_bias` after its
-    4x4 projection, whose dense layer has no bias of its own."""
-
-    def build(self, input_shape):
-        self.bias = self.add_weight(name="bias", shape=(int(input_shape[-1]),),
-                                    initializer="zeros")
-
-    def call(self, inputs):
-        return inputs + keras.ops.cast(self.bias, inputs.dtype)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
-@keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class ConsecutiveMinibatchStdDev(MinibatchStdDev):
-    """`MinibatchStdDev` whose groups are consecutive examples: example i is in group
-    i // G (the official layer, and `MinibatchStdDev`, stride them: i mod N/G).
-
-    The examples of a batch are exchangeable, so the statistic is the same in
-    distribution. What changes: MirroredStrategy gives each replica a contiguous block
-    of the global batch, so when each replica's share divides by `group_size` the
-    replicas form exactly the groups one device forms, and N replicas train as one
-    device (with strided groups they would group other examples together).
-    """
-
-    def call(self, inputs):
-        shape = tf.shape(inputs)
-        n, h, w = shape[0], shape[1], shape[2]
-        c = inputs.shape[-1]
-        f = self.num_new_features
-        self._check_batch(inputs.shape[0])
-        g = n if self.group_size is None else tf.minimum(self.group_size, n)
-        divisible = tf.debugging.assert_equal(
-            tf.math.floormod(n, g), 0,
-            message=f"MinibatchStdDev: the batch size must be a multiple of group_size="
-                    f"{self.group_size} (or smaller than it)")
-        with tf.control_dependencies([divisible]):
-            y = tf.reshape(tf.cast(inputs, "float32"), tf.stack([-1, g, h, w, f, c // f]))
-        y = y - tf.reduce_mean(y, axis=1, keepdims=True)                    # (M, G, ...)
-        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=1) + self.epsilon)   # (M, H, W, f, c/f)
-        y = tf.repeat(tf.reduce_mean(y, axis=[1, 2, 4]), g, axis=0)        # (N, f)
-        y = tf.tile(y[:, None, None, :], tf.stack([1, h, w, 1]))
-        return tf.concat([inputs, tf.cast(y, inputs.dtype)], axis=-1)
 
 
 # ---------------------------------------------------------------------- networks
@@ -266,7 +219,8 @@ def progan_discriminator(image_shape, base_filters=8192, max_filters=512, mbstd_
         img = keras.layers.AveragePooling2D(2, name=f"downsample_rgb_{tag}")(img)
         x = LodFade(r_max - res, name=f"fade_{tag}")([x, from_rgb(img, res - 1), lod])
     if mbstd_group_size:
-        x = ConsecutiveMinibatchStdDev(mbstd_group_size, name="minibatch_stddev_4x4")(x)
+        x = MinibatchStdDev(mbstd_group_size, grouping="consecutive",
+                            name="minibatch_stddev_4x4")(x)
     x = _act_norm(EqualizedConv2D(nf(1), 3, name="conv_4x4")(x), "conv_4x4", pixel_norm=False)
     x = keras.layers.Flatten(name="flatten_4x4")(x)
     x = _act_norm(EqualizedDense(nf(0), name="dense_4x4")(x), "dense_4x4", pixel_norm=False)

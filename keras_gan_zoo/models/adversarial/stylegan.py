@@ -36,7 +36,7 @@ Different on purpose (docs/models/stylegan.md):
   only when that update was applied; the official graph updates it at every training
   forward pass of the generator (the discriminator's and the generator's losses).
 - The minibatch-stddev groups are consecutive examples (ProGAN's
-  `ConsecutiveMinibatchStdDev`), not strided, so N replicas train as one device.
+  `MinibatchStdDev(grouping="consecutive")`), not strided, so N replicas train as one device.
 - Up- and down-sampling are never fused into (transposed) convolutions (the official
   code fuses them from 128x128 up: the same function up to the image borders).
 - The 4x4 constant has no separate bias (a learned constant plus a learned bias per
@@ -56,9 +56,8 @@ import numbers
 import keras
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.layers import AdaIN, Blur2D, EqualizedConv2D, EqualizedDense, \
-    NoiseInjection
-from keras_gan_zoo.models.adversarial.progan import ChannelBias, ConsecutiveMinibatchStdDev
+from keras_gan_zoo.layers import AdaIN, Blur2D, ChannelBias, EqualizedConv2D, EqualizedDense, \
+    MinibatchStdDev, NoiseInjection
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
@@ -150,7 +149,7 @@ def stylegan_discriminator(image_shape, base_filters=8192, max_filters=512,
         image_shape: (side, side, channels), side a power of two >= 8.
         base_filters, max_filters: fmap_base / fmap_max, as for the generator.
         mbstd_group_size: group size of the minibatch-stddev layer (4); 0 disables it.
-            Groups are consecutive examples (`ConsecutiveMinibatchStdDev`).
+            Groups are consecutive examples (`MinibatchStdDev(grouping="consecutive")`).
         blur_kernel: the low-pass filter before each down-sampling convolution.
     """
     r_max = resolution_log2(image_shape)
@@ -172,7 +171,8 @@ def stylegan_discriminator(image_shape, base_filters=8192, max_filters=512,
         x = keras.layers.AveragePooling2D(2, name=f"downsample_{tag}")(x)
         x = lrelu(f"conv1_down_{tag}")(x)
     if mbstd_group_size:
-        x = ConsecutiveMinibatchStdDev(mbstd_group_size, name="minibatch_stddev_4x4")(x)
+        x = MinibatchStdDev(mbstd_group_size, grouping="consecutive",
+                            name="minibatch_stddev_4x4")(x)
     x = lrelu("conv_4x4")(EqualizedConv2D(nf(1), 3, name="conv_4x4")(x))
     x = keras.layers.Flatten(name="flatten_4x4")(x)
     x = lrelu("dense_4x4")(EqualizedDense(nf(0), name="dense_4x4")(x))
