@@ -10,8 +10,10 @@ conditional model), then reloads the checkpoint in float32 and writes into `--ou
 - `grid.png`: samples of that generator file (one row per class for a conditional model);
 - `metrics.json`: config, time, final losses, the FID / KID / IS / classes found of the
   generator file against the test split in the features of the dataset's domain
-  classifier (`kgz.applications.measure`, `--eval_samples` generated images), the
-  recipe's own measurements (the `measurements` hook) and the files' sha256 and size;
+  classifier (`kgz.applications.measure`, `--eval_samples` generated images; a padded
+  dataset such as `fashion_mnist_32` is measured on its content, the unpadded center, as
+  are the FID checks), the recipe's own measurements (the `measurements` hook, e.g.
+  `without_ema`) and the files' sha256 and size;
 
 and prints the registry record (`publish.registry_entry`, as JSON) and the model card's
 "Pretrained" rows (`publish.card_rows`); `python applications/publish_run.py --run OUT --name
@@ -121,6 +123,27 @@ class _FIDMonitor(kgz.callbacks.MetricMonitor):
         return metrics_lib.evaluate(source, real, metrics=self.metric_names,
                                     extractor=self.extractor, num_samples=self.num_samples,
                                     batch_size=self.batch_size, seed=self.seed)
+
+
+def without_ema(model, out):
+    """A `measurements` hook for a model trained with a generator EMA: the final
+    evaluation's metrics (`publish.measure`: `--eval_samples` images from the same
+    seeds, against the same test images, in the same features) of the trained
+    generator (`generate(..., use_ema=False)`) of the reloaded float32 checkpoint, for
+    the card's "without EMA" row beside the FID of the generator file (the EMA weights).
+    Stored as `without_ema` (the whole measurement) and `fid_without_ema` (the number for
+    the registry record: `publish_run.py --measurement_keys fid_without_ema`); empty
+    without an EMA or with `--eval_samples 0`."""
+    if not FLAGS.eval_samples or not getattr(model, "uses_ema", False):
+        return {}
+
+    def trained_generator(n, seed=None):
+        return model.generate(n, seed=seed, use_ema=False)
+
+    measured = publish.measure(trained_generator, FLAGS.dataset,
+                               num_samples=FLAGS.eval_samples, seed=FLAGS.seed)
+    measured["generator"] = "trained generator (use_ema=False), float32 checkpoint"
+    return {"without_ema": measured, "fid_without_ema": measured["fid"]}
 
 
 def stopping_callbacks():

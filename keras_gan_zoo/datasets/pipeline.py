@@ -16,6 +16,7 @@ __all__ = [
     "check_seed",
     "check_cache",
     "resize_uint8",
+    "pad_uint8",
     "finish",
 ]
 
@@ -102,6 +103,12 @@ def resize_uint8(image, size, max_value=255):
         x = x * (255.0 / float(max_value))
     x = tf.image.resize(x, size, method="bilinear", antialias=True)
     return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
+
+
+def pad_uint8(image, padding):
+    """Pads an (H, W, C) image by ``padding`` pixels of value 0 on each side (0 maps to
+    -1, the black background of (Fashion-)MNIST)."""
+    return tf.pad(image, [[padding, padding], [padding, padding], [0, 0]])
 
 
 def shuffle_buffer_size(num_examples, example_bytes):

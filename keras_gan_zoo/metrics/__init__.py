@@ -19,6 +19,7 @@ from keras_gan_zoo.metrics.evaluate import (
     real_statistics,
 )
 from keras_gan_zoo.metrics.extractors import (
+    CroppedExtractor,
     FeatureExtractor,
     InceptionV3Extractor,
     get_extractor,
@@ -50,6 +51,7 @@ def __getattr__(name):
 
 __all__ = [
     "METRICS",
+    "CroppedExtractor",
     "DomainClassifierExtractor",
     "FeatureExtractor",
     "FeatureStatistics",

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.metrics import statistics as S
-from keras_gan_zoo.metrics.extractors import FeatureExtractor, get_extractor
+from keras_gan_zoo.metrics.extractors import CroppedExtractor, FeatureExtractor, get_extractor
 
 __all__ = [
     "default_extractor",
@@ -33,7 +33,7 @@ METRICS = {
     "modes": ("classes_found", "class_entropy"),
 }
 
-_EXTRACTORS = {}  # name -> FeatureExtractor (built once per process)
+_EXTRACTORS = {}  # name (or ("content", dataset)) -> FeatureExtractor (built once per process)
 _REAL_CACHE = {}  # (dataset, split, extractor key, num_samples, seed, batch) -> FeatureStatistics
 
 
@@ -43,8 +43,38 @@ DOMAIN_EXTRACTORS = ("fashion_mnist", "mnist")
 
 def default_extractor(dataset):
     """The extractor a dataset is measured with by default: its shipped domain
-    classifier when there is one (works offline), else ImageNet InceptionV3."""
-    return dataset if dataset in DOMAIN_EXTRACTORS else "inception_v3"
+    classifier when there is one (works offline), else ImageNet InceptionV3.
+
+    A padded dataset (one with a :func:`keras_gan_zoo.datasets.content_box`, such as
+    ``"fashion_mnist_32"``: Fashion-MNIST padded 28 -> 32) is measured on its content:
+    the default extractor of its base dataset on the unpadded box of every image
+    (a :class:`CroppedExtractor`, one per dataset and process). Every measurement that
+    names a dataset (``MetricMonitor``, ``kgz.applications.measure``, ``evaluate`` and
+    ``real_statistics`` with a dataset name, ``keras-gan-zoo evaluate``, the recipes)
+    takes its extractor from here, so a model trained on the padded images is compared,
+    crop for crop, with the base dataset's images.
+
+    Example:
+        >>> default_extractor("fashion_mnist")
+        'fashion_mnist'
+        >>> str(default_extractor("fashion_mnist_32"))
+        'fashion_mnist, center 28x28 of 32x32'
+    """
+    from keras_gan_zoo import datasets
+
+    try:
+        info = datasets.info(dataset)
+    except (ValueError, TypeError):  # not a zoo dataset name
+        info = None
+    box = info and info["content_box"]
+    base = info["base"] if box else dataset
+    name = base if base in DOMAIN_EXTRACTORS else "inception_v3"
+    if not box:
+        return name
+    key = ("content", info["name"])
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = CroppedExtractor(name, box, info["image_shape"][:2])
+    return _EXTRACTORS[key]
 
 
 def clear_caches():
@@ -204,7 +234,7 @@ def compute_statistics(source, extractor, num_samples, batch_size=256, seed=0,
     return stats, (np.concatenate(logits, axis=0) if logits else None)
 
 
-def real_statistics(dataset_name, split="train", extractor="fashion_mnist", num_samples=10000,
+def real_statistics(dataset_name, split="train", extractor=None, num_samples=10000,
                     seed=0, batch_size=256):
     """Feature statistics of a zoo dataset, cached in-process.
 
@@ -216,7 +246,9 @@ def real_statistics(dataset_name, split="train", extractor="fashion_mnist", num_
     Args:
         dataset_name: a name of ``kgz.datasets.list_datasets()``.
         split: dataset split.
-        extractor: a :class:`FeatureExtractor` or a name.
+        extractor: a :class:`FeatureExtractor` or a name (default:
+            :func:`default_extractor` of the dataset, which measures a padded dataset on
+            its content).
         num_samples: number of real images (None: the whole split).
         seed: shuffle seed of the subset.
         batch_size: images per batch.
@@ -229,7 +261,7 @@ def real_statistics(dataset_name, split="train", extractor="fashion_mnist", num_
     """
     from keras_gan_zoo import datasets
 
-    ext = _resolve_extractor(extractor)
+    ext = _resolve_extractor(extractor or default_extractor(dataset_name))
     key = (dataset_name, split, ext, num_samples, seed, int(batch_size))
     if key not in _REAL_CACHE:
         dataset = datasets.load(dataset_name, split=split, batch_size=int(batch_size),
@@ -253,7 +285,7 @@ def _check_metrics(metrics):
     return metrics
 
 
-def evaluate(model, real=None, metrics=("fid", "kid"), extractor="fashion_mnist",
+def evaluate(model, real=None, metrics=("fid", "kid"), extractor=None,
              num_samples=10000, batch_size=256, seed=0, kid_subsets=100,
              kid_subset_size=1000, pr_k=3, real_split="train", is_splits=10,
              min_class_fraction=0.01):
@@ -270,6 +302,8 @@ def evaluate(model, real=None, metrics=("fid", "kid"), extractor="fashion_mnist"
         metrics: names among ``"fid"``, ``"kid"``, ``"is"``, ``"pr"``, ``"modes"``.
         extractor: a :class:`FeatureExtractor` or a name (``"inception_v3"``,
             ``"mnist"``, ``"fashion_mnist"``). Use the same one for real and fake.
+            Default: :func:`default_extractor` of ``real`` when it is a dataset name
+            (a padded dataset is measured on its content), else ``"fashion_mnist"``.
         num_samples: generated images (and real images unless ``real`` is statistics).
         batch_size: images per batch.
         seed: sampling seed (deterministic for an int).
@@ -293,6 +327,8 @@ def evaluate(model, real=None, metrics=("fid", "kid"), extractor="fashion_mnist"
         precision/recall arXiv:1904.06991.
     """
     metrics = _check_metrics(metrics)
+    if extractor is None:
+        extractor = default_extractor(real) if isinstance(real, str) else "fashion_mnist"
     ext = _resolve_extractor(extractor)
     needs_real = any(m in ("fid", "kid", "pr") for m in metrics)
     needs_features = any(m in ("kid", "pr") for m in metrics)

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
+    "CroppedExtractor",
     "FeatureExtractor",
     "InceptionV3Extractor",
     "get_extractor",
@@ -229,6 +230,83 @@ class InceptionV3Extractor(FeatureExtractor):
         logits = tf.matmul(features, tf.cast(kernel, features.dtype)) + tf.cast(
             bias, features.dtype)
         return tf.cast(features, tf.float32), tf.cast(logits, tf.float32)
+
+
+class CroppedExtractor(FeatureExtractor):
+    """Another extractor's features and logits of a fixed box of the images.
+
+    What a padded dataset is measured with (:func:`keras_gan_zoo.metrics.default_extractor`
+    of ``"fashion_mnist_32"``, Fashion-MNIST padded 28 -> 32): the center 28x28 of every
+    32x32 image, generated or real, goes to the Fashion-MNIST domain classifier. The
+    padding is cut off, not resized into the classifier's input, so a model trained on the
+    padded images is compared with the Fashion-MNIST images themselves (the content of the
+    padded real images *is* those images).
+
+    Args:
+        extractor: the extractor of the content: a :class:`FeatureExtractor` or a name of
+            :func:`get_extractor` (built on first use, once per process).
+        box: ``(top, left, height, width)`` of the content
+            (:func:`keras_gan_zoo.datasets.content_box`).
+        image_size: ``(height, width)`` of the images it measures; a batch of another
+            size is a ``ValueError``.
+        name: its name (default: the inner extractor's and the crop, e.g.
+            ``"fashion_mnist, center 28x28 of 32x32"``).
+
+    Example:
+        >>> ext = CroppedExtractor("fashion_mnist", (2, 2, 28, 28), (32, 32))
+        >>> features, logits = ext(padded_images)     # of padded_images[:, 2:30, 2:30]
+    """
+
+    def __init__(self, extractor, box, image_size, name=None):
+        top, left, height, width = (int(v) for v in box)
+        full_height, full_width = (int(v) for v in image_size)
+        if (min(top, left) < 0 or min(height, width) < 1 or top + height > full_height
+                or left + width > full_width):
+            raise ValueError(f"CroppedExtractor: box {tuple(box)} (top, left, height, width) "
+                             f"does not fit in {full_height}x{full_width} images.")
+        self.box = (top, left, height, width)
+        self.image_size = (full_height, full_width)
+        self._extractor = extractor
+        inner = extractor if isinstance(extractor, str) else extractor.name
+        centered = (full_height - height == 2 * top and full_width - width == 2 * left)
+        where = "center" if centered else f"box {self.box} (top, left, height, width)"
+        super().__init__(name=name or f"{inner}, {where} {height}x{width} of "
+                         f"{full_height}x{full_width}")
+
+    @property
+    def extractor(self):
+        """The inner extractor (built on first use)."""
+        if isinstance(self._extractor, str):
+            from keras_gan_zoo.metrics.evaluate import _resolve_extractor  # its cache
+
+            self._extractor = _resolve_extractor(self._extractor)
+        return self._extractor
+
+    @property
+    def feature_dim(self):
+        return self.extractor.feature_dim
+
+    @property
+    def num_classes(self):
+        return self.extractor.num_classes
+
+    def __repr__(self):
+        return (f"CroppedExtractor({self._extractor!r}, box={self.box}, "
+                f"image_size={self.image_size})")
+
+    def __str__(self):
+        return self.name
+
+    def __call__(self, images):
+        """Features and logits of the box of each image (see :meth:`FeatureExtractor.__call__`)."""
+        shape = tuple(images.shape)
+        if len(shape) != 4 or tuple(int(s) for s in shape[1:3]) != self.image_size:
+            raise ValueError(
+                f"{self.name}: measures the {self.box[2]}x{self.box[3]} content of "
+                f"{self.image_size[0]}x{self.image_size[1]} images (B, H, W, C); got shape "
+                f"{shape}.")
+        top, left, height, width = self.box
+        return self.extractor(images[:, top:top + height, left:left + width])
 
 
 _NAMES = ("fashion_mnist", "inception_v3", "mnist")
