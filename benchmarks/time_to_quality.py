@@ -83,7 +83,7 @@ PAD = 2  # 28 + 2 * 2 = 32: the style-based networks double a 4x4 constant
 
 # ---------------------------------------------------------------------------------
 # StyleGAN2's small preset: THE one place its constructor arguments are defined.
-# (The `stylegan2` model is being written; adjust here once its preset API is final.)
+# (`kgz.create_model("stylegan2", image_shape=(32, 32, 1), preset="small")`: see docs/models/stylegan2.md.)
 STYLEGAN2_SMALL = dict(image_shape=(32, 32, 1), preset="small")
 # ---------------------------------------------------------------------------------
 

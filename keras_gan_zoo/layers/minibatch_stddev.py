@@ -117,19 +117,25 @@ class MinibatchStdDev(keras.layers.Layer):
             x = tf.cast(inputs, "float32")
             if self.grouping == "consecutive":
                 # (M, G, H, W, n, C/n): example i = m * G + k is in group m (i // G).
-                y = tf.transpose(tf.reshape(x, tf.stack([-1, g, h, w, f, c // f])),
-                                 [1, 0, 2, 3, 4, 5])
+                y, axis = tf.reshape(x, tf.stack([-1, g, h, w, f, c // f])), 1
             else:
                 # (G, M, H, W, n, C/n): example i = k * M + m is in group m (i mod M).
-                y = tf.reshape(x, tf.stack([g, -1, h, w, f, c // f]))
-        y = y - tf.reduce_mean(y, axis=0, keepdims=True)
-        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=0) + self.epsilon)  # (M, H, W, n, C/n)
-        y = tf.reduce_mean(y, axis=[1, 2, 4])                               # (M, n)
+                y, axis = tf.reshape(x, tf.stack([g, -1, h, w, f, c // f])), 0
+        y = y - tf.reduce_mean(y, axis=axis, keepdims=True)
+        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=axis) + self.epsilon)  # (M, H, W, n, C/n)
+        y = tf.reduce_mean(y, axis=[1, 2, 4])                                 # (M, n)
+        # No tf.transpose / tf.tile / tf.repeat: under XLA their gradients need the
+        # permutation or multiples as compile-time constants, which they are not
+        # inside the tf.cond of a lazy regularizer (R1 every 16 steps, double
+        # backprop). Replicate by broadcasting against zeros instead.
+        zeros = tf.zeros_like(x[..., :1])                                      # (N, H, W, 1)
         if self.grouping == "consecutive":
-            y = tf.repeat(y, g, axis=0)[:, None, None, :]                    # (N, 1, 1, n)
-            y = tf.tile(y, tf.stack([1, h, w, 1]))
+            groups = tf.zeros_like(tf.reshape(x[:, 0, 0, :1], tf.stack([-1, g, 1])))
+            y = tf.reshape(y[:, None, :] + groups, [-1, 1, 1, f])            # i -> i // G
         else:
-            y = tf.tile(y[:, None, None, :], tf.stack([g, h, w, 1]))       # (N, H, W, n)
+            groups = tf.zeros_like(tf.reshape(x[:, 0, 0, :1], tf.stack([g, -1, 1])))
+            y = tf.reshape(y[None, :, :] + groups, [-1, 1, 1, f])            # i -> i mod M
+        y = y + zeros                                                        # (N, H, W, n)
         return tf.concat([inputs, tf.cast(y, inputs.dtype)], axis=-1)
 
     def compute_output_shape(self, input_shape):

@@ -16,10 +16,13 @@ from keras_gan_zoo.models.adversarial.progan import (ProGAN, progan_discriminato
 from keras_gan_zoo.models.adversarial.style_base import StyleBasedGAN, mapping_network
 from keras_gan_zoo.models.adversarial.stylegan import (StyleGAN, stylegan_discriminator,
                                                        stylegan_synthesis)
+from keras_gan_zoo.models.adversarial.stylegan2 import (StyleGAN2, stylegan2_discriminator,
+                                                        stylegan2_synthesis)
 
 __all__ = ["AdversarialModel", "DCGAN", "dcgan_discriminator", "dcgan_generator", "GAN",
            "gan_discriminator", "gan_generator", "ACGAN", "acgan_discriminator",
            "acgan_generator", "CGAN", "cgan_discriminator", "cgan_generator", "InfoGAN",
            "infogan_discriminator", "infogan_generator", "LSGAN", "WGAN", "WGANGP", "LAPGAN",
            "ProGAN", "progan_discriminator", "progan_generator", "StyleBasedGAN",
-           "mapping_network", "StyleGAN", "stylegan_discriminator", "stylegan_synthesis"]
+           "mapping_network", "StyleGAN", "stylegan_discriminator", "stylegan_synthesis",
+           "StyleGAN2", "stylegan2_discriminator", "stylegan2_synthesis"]

@@ -195,32 +195,41 @@ class ConstantInput(keras.layers.Layer):
     Args:
         channels: channels of the constant.
         size: its side (4).
+        initializer: of the constant: `"ones"` (StyleGAN) or a Keras initializer
+            (StyleGAN2: `RandomNormal(0, 1)`).
 
     Input: any tensor whose first axis is the batch (the synthesis network's ws).
     Output: (B, size, size, channels) in the compute dtype.
     """
 
-    def __init__(self, channels, size=4, **kwargs):
+    def __init__(self, channels, size=4, initializer="ones", **kwargs):
         super().__init__(**kwargs)
         for name, value in (("channels", channels), ("size", size)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"ConstantInput: {name} must be a positive int; got {value!r}.")
         self.channels = int(channels)
         self.size = int(size)
+        self.initializer = keras.initializers.get(initializer)
 
     def build(self, input_shape):
         self.const = self.add_weight(name="const", shape=(1, self.size, self.size,
-                                                          self.channels), initializer="ones")
+                                                          self.channels),
+                                     initializer=self.initializer)
 
     def call(self, inputs):
-        batch = tf.shape(inputs)[0]
-        return tf.tile(tf.cast(self.const, self.compute_dtype), tf.stack([batch, 1, 1, 1]))
+        # Broadcast against a (B, 1, 1, 1) zero rather than tf.tile with a computed
+        # multiple: XLA cannot compile Tile's gradient when a lazy regularizer's
+        # tf.cond passes the multiple across the branch boundary (path length).
+        zero = tf.zeros_like(tf.reshape(inputs, [tf.shape(inputs)[0], -1])[:, :1])  # (B, 1)
+        zero = tf.cast(zero, self.compute_dtype)[:, :, None, None]              # (B, 1, 1, 1)
+        return tf.cast(self.const, self.compute_dtype) + zero
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.size, self.size, self.channels)
 
     def get_config(self):
-        return {**super().get_config(), "channels": self.channels, "size": self.size}
+        return {**super().get_config(), "channels": self.channels, "size": self.size,
+                "initializer": keras.initializers.serialize(self.initializer)}
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
