@@ -150,3 +150,20 @@ def pad_to_multiple(inputs, image_shape, multiple, name="pad"):
                                        dtype="float32", name=f"{name}_crop")(outputs)
 
     return padded, crop
+
+
+def check_minibatch_stddev_batch(batch_size, d_steps, group_size, where):
+    """Raises a ValueError when a discriminator minibatch of a batch of `batch_size`
+    (split over `d_steps` updates, example j -> update j mod d_steps) does not split
+    into minibatch-stddev groups of `group_size` (ProGAN, StyleGAN, StyleGAN2)."""
+    if not group_size:
+        return
+    for i in range(min(d_steps, batch_size)):
+        size = len(range(i, batch_size, d_steps))
+        if size > group_size and size % group_size:
+            raise ValueError(
+                f"{where}: a discriminator batch of {size} images does not split into "
+                f"minibatch-stddev groups of {group_size} (mbstd_group_size); use a batch "
+                f"size that is a multiple of {group_size * d_steps} (per replica) or at most "
+                f"{group_size}, and drop_remainder=True for a dataset whose last batch is "
+                "smaller.")

@@ -62,6 +62,7 @@ from keras_gan_zoo.layers import (ChannelBias, EqualizedConv2D, EqualizedDense, 
                                   PixelNorm)
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.adversarial.wgan_gp import _ALPHA_STREAM
+from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
 from keras_gan_zoo.models.optimizers import inner_optimizer
 from keras_gan_zoo.models.replicas import all_reduce_sum, global_rows
 from keras_gan_zoo.registry import register_model
@@ -558,17 +559,7 @@ class ProGAN(AdversarialModel):
     # ----------------------------------------------------------------- training
     def check_batch_size(self, batch_size, where):
         super().check_batch_size(batch_size, where)
-        g = self.mbstd_group_size
-        if not g:
-            return
-        for i in range(min(self.d_steps, batch_size)):
-            size = len(range(i, batch_size, self.d_steps))
-            if size > g and size % g:
-                raise ValueError(
-                    f"{where}: a discriminator batch of {size} images does not split into "
-                    f"minibatch-stddev groups of {g} (mbstd_group_size); use a batch size "
-                    f"that is a multiple of {g * self.d_steps} (per replica), and "
-                    "drop_remainder=True for a dataset whose last batch is smaller.")
+        check_minibatch_stddev_batch(batch_size, self.d_steps, self.mbstd_group_size, where)
 
     def _optimizer_state(self):
         """The variables `reset_optimizers` zeroes: every optimizer's iteration count

@@ -62,6 +62,7 @@ from keras_gan_zoo.layers import Blur2D, Downsample2D, EqualizedConv2D, Equalize
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
+from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
 from keras_gan_zoo.registry import register_model
 
 #: StyleGAN2's low-pass filter of every resampling (official `resample_kernel`).
@@ -412,17 +413,7 @@ class StyleGAN2(StyleBasedGAN):
 
     def check_batch_size(self, batch_size, where):
         super().check_batch_size(batch_size, where)
-        g = self.mbstd_group_size
-        if not g:
-            return
-        for i in range(min(self.d_steps, batch_size)):
-            size = len(range(i, batch_size, self.d_steps))
-            if size > g and size % g:
-                raise ValueError(
-                    f"{where}: a discriminator batch of {size} images does not split into "
-                    f"minibatch-stddev groups of {g} (mbstd_group_size); use a batch size "
-                    f"that is a multiple of {g * self.d_steps} (per replica) or at most {g}, "
-                    "and drop_remainder=True for a dataset whose last batch is smaller.")
+        check_minibatch_stddev_batch(batch_size, self.d_steps, self.mbstd_group_size, where)
 
     def get_config(self):
         return {
