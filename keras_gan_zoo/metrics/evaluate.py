@@ -13,7 +13,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.metrics import statistics as S
-from keras_gan_zoo.metrics.extractors import CroppedExtractor, FeatureExtractor, get_extractor
+from keras_gan_zoo.metrics.extractors import _EXTRACTORS, CroppedExtractor
+from keras_gan_zoo.metrics.extractors import resolve_extractor as _resolve_extractor
 
 __all__ = [
     "default_extractor",
@@ -33,7 +34,6 @@ METRICS = {
     "modes": ("classes_found", "class_entropy"),
 }
 
-_EXTRACTORS = {}  # name (or ("content", dataset)) -> FeatureExtractor (built once per process)
 _REAL_CACHE = {}  # (dataset, split, extractor key, num_samples, seed, batch) -> FeatureStatistics
 
 
@@ -81,18 +81,6 @@ def clear_caches():
     """Forgets the cached extractors and real statistics of this process."""
     _EXTRACTORS.clear()
     _REAL_CACHE.clear()
-
-
-def _resolve_extractor(extractor):
-    if isinstance(extractor, FeatureExtractor):
-        return extractor
-    if isinstance(extractor, str):
-        if extractor not in _EXTRACTORS:
-            _EXTRACTORS[extractor] = get_extractor(extractor)
-        return _EXTRACTORS[extractor]
-    raise ValueError(
-        f"extractor must be a FeatureExtractor or a name; got {type(extractor).__name__}."
-    )
 
 
 def _batch_seed(seed, index):

@@ -277,9 +277,7 @@ class CroppedExtractor(FeatureExtractor):
     def extractor(self):
         """The inner extractor (built on first use)."""
         if isinstance(self._extractor, str):
-            from keras_gan_zoo.metrics.evaluate import _resolve_extractor  # its cache
-
-            self._extractor = _resolve_extractor(self._extractor)
+            self._extractor = resolve_extractor(self._extractor)
         return self._extractor
 
     @property
@@ -344,4 +342,21 @@ def get_extractor(name, **kwargs):
     raise ValueError(
         f"Unknown feature extractor {name!r}; expected a FeatureExtractor instance or one of "
         f"{list_extractors()}."
+    )
+
+
+#: name (or ("content", dataset)) -> FeatureExtractor, built once per process.
+_EXTRACTORS = {}
+
+
+def resolve_extractor(extractor):
+    """`extractor` itself, or the process-wide cached extractor of that name."""
+    if isinstance(extractor, FeatureExtractor):
+        return extractor
+    if isinstance(extractor, str):
+        if extractor not in _EXTRACTORS:
+            _EXTRACTORS[extractor] = get_extractor(extractor)
+        return _EXTRACTORS[extractor]
+    raise ValueError(
+        f"extractor must be a FeatureExtractor or a name; got {type(extractor).__name__}."
     )

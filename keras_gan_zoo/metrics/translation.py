@@ -29,7 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.metrics import statistics as S
-from keras_gan_zoo.metrics.evaluate import _resolve_extractor, compute_statistics
+from keras_gan_zoo.metrics.evaluate import compute_statistics
+from keras_gan_zoo.metrics.extractors import resolve_extractor
 
 __all__ = [
     "TARGET_CLASSES",
@@ -140,7 +141,7 @@ class TranslationReference:
 
     def __init__(self, real, extractor="fashion_mnist", targets=None, target_class=None,
                  batch_size=256):
-        self.extractor = _resolve_extractor(extractor)
+        self.extractor = resolve_extractor(extractor)
         self.real = _as_images(real, "real images")
         self.targets = None if targets is None else _as_images(targets, "targets")
         self.target_class = None if target_class is None else int(target_class)
