@@ -67,9 +67,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_zoo import losses
 from keras_gan_zoo.layers import EqualizedDense, PixelNorm
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.base import Unsaved
+from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
 from keras_gan_zoo.models.replicas import global_batch_mean, global_rows
 
 __all__ = ["ConstantInput", "NOISE_MODES", "SelectStyle", "StyleBasedGAN", "feature_maps",
@@ -277,9 +279,10 @@ class StyleBasedGAN(AdversarialModel):
     """Base of the style-based GANs: mapping network, w_avg, style mixing, truncation,
     noise inputs, W-space sampling and export (see the module docstring).
 
-    A subclass builds its synthesis network and discriminator and passes them here;
-    it implements `discriminator_loss` / `generator_loss` (or the objectives) and
-    extends `get_config` with its own arguments.
+    A subclass builds its synthesis network and discriminator and passes them here,
+    sets `mbstd_group_size` (its discriminator's minibatch-stddev groups, which
+    `check_batch_size` checks batches against) and extends `get_config` with its own
+    arguments. The loss is the non-saturating logistic loss of both papers.
 
     Args:
         synthesis: functional `keras.Model`, `[ws, noise_0, ...] -> images`: ws of
@@ -466,6 +469,21 @@ class StyleBasedGAN(AdversarialModel):
         return w, ws
 
     # ----------------------------------------------------------------- training
+    #: Examples per minibatch-stddev group of the discriminator (subclasses set it;
+    #: None or 0: no such layer, no batch constraint).
+    mbstd_group_size = None
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        """The non-saturating logistic loss of StyleGAN and StyleGAN2."""
+        return losses.nonsaturating_d_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return losses.nonsaturating_g_loss(fake_logits)
+
+    def check_batch_size(self, batch_size, where):
+        super().check_batch_size(batch_size, where)
+        check_minibatch_stddev_batch(batch_size, self.d_steps, self.mbstd_group_size, where)
+
     def train_step(self, data):
         self._style.local.fake_index = 0
         return super().train_step(data)

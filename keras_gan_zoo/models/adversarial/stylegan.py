@@ -55,13 +55,11 @@ import numbers
 
 import keras
 
-from keras_gan_zoo import losses
 from keras_gan_zoo.layers import AdaIN, Blur2D, ChannelBias, EqualizedConv2D, EqualizedDense, \
     MinibatchStdDev, NoiseInjection
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
-from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
 from keras_gan_zoo.registry import register_model
 
 #: StyleGAN's low-pass filter of every resampling (official `blur_filter`).
@@ -260,16 +258,6 @@ class StyleGAN(StyleBasedGAN):
     def default_optimizers(self):
         return {arg: keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
                 for arg in ("generator_optimizer", "discriminator_optimizer")}
-
-    def discriminator_loss(self, real_logits, fake_logits):
-        return losses.nonsaturating_d_loss(real_logits, fake_logits)
-
-    def generator_loss(self, fake_logits):
-        return losses.nonsaturating_g_loss(fake_logits)
-
-    def check_batch_size(self, batch_size, where):
-        super().check_batch_size(batch_size, where)
-        check_minibatch_stddev_batch(batch_size, self.d_steps, self.mbstd_group_size, where)
 
     def get_config(self):
         return {

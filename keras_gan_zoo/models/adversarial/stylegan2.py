@@ -56,13 +56,11 @@ import numbers
 
 import keras
 
-from keras_gan_zoo import losses
 from keras_gan_zoo.layers import Blur2D, Downsample2D, EqualizedConv2D, EqualizedDense, \
     MinibatchStdDev, ModulatedConv2D, NoiseInjection, Upsample2D
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
-from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
 from keras_gan_zoo.registry import register_model
 
 #: StyleGAN2's low-pass filter of every resampling (official `resample_kernel`).
@@ -404,16 +402,6 @@ class StyleGAN2(StyleBasedGAN):
         term is on (its CIFAR-10 generator, without path length, gets x 0.8 too)."""
         return {"generator_optimizer": lazy_adam(self.learning_rate, self.pl_every),
                 "discriminator_optimizer": lazy_adam(self.learning_rate, self.r1_every)}
-
-    def discriminator_loss(self, real_logits, fake_logits):
-        return losses.nonsaturating_d_loss(real_logits, fake_logits)
-
-    def generator_loss(self, fake_logits):
-        return losses.nonsaturating_g_loss(fake_logits)
-
-    def check_batch_size(self, batch_size, where):
-        super().check_batch_size(batch_size, where)
-        check_minibatch_stddev_batch(batch_size, self.d_steps, self.mbstd_group_size, where)
 
     def get_config(self):
         return {
