@@ -7,6 +7,7 @@ and calls these on the model it builds.
 import json
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 
@@ -61,6 +62,25 @@ def assert_same_weights(first, second):
     of N replicas against one device)."""
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+#: A style-based generator's SavedModel in a fresh process (argv: export dir, z .npy, out
+#: .npz): `serve(z)`, `mapping(z)` and `serve_ws(ws)` into the .npz, and whether the zoo
+#: was imported (it must not be) as JSON on the last line.
+SERVE_STYLE_EXPORT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    path, z_file, out = sys.argv[1:]
+    served = tf.saved_model.load(path)
+    z = tf.constant(np.load(z_file))
+    ws = served.mapping(z)
+    np.savez(out, images=served.serve(z).numpy(), ws=ws.numpy(),
+             from_ws=served.serve_ws(ws).numpy())
+    print(json.dumps({"imported_zoo": "keras_gan_zoo" in sys.modules}))
+    """
+)
 
 
 def serve_in_fresh_process(script, args, cwd):

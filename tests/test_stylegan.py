@@ -6,7 +6,6 @@ The contract suite (tests/test_contract.py) runs `stylegan_tiny` like every mode
 and noise draws, export); here the model-specific numerics.
 """
 
-import textwrap
 
 import keras
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import serve_in_fresh_process
+from contract_helpers import SERVE_STYLE_EXPORT, serve_in_fresh_process
 from keras_gan_zoo import latent
 from keras_gan_zoo.layers import AdaIN, NoiseInjection
 from keras_gan_zoo.models.adversarial.style_base import SelectStyle, mix_styles
@@ -239,28 +238,12 @@ def test_keras_round_trip_keeps_w_avg_and_the_options(tmp_path):
                                   model.generate(3, seed=1, psi=0.5))
 
 
-SERVE = textwrap.dedent(
-    """
-    import json, sys
-    import numpy as np
-    import tensorflow as tf
-    path, z_file, out = sys.argv[1:]
-    served = tf.saved_model.load(path)
-    z = tf.constant(np.load(z_file))
-    ws = served.mapping(z)
-    np.savez(out, images=served.serve(z).numpy(), ws=ws.numpy(),
-             from_ws=served.serve_ws(ws).numpy())
-    print(json.dumps({"imported_zoo": "keras_gan_zoo" in sys.modules}))
-    """
-)
-
-
 def test_export_with_truncation_serves_in_a_fresh_process(tmp_path):
     model = with_noise_strengths(with_w_avg(tiny()), 0.3)
     z = latents(3, seed=4)
     export = model.export_generator(tmp_path / "g", psi=0.5, truncation_cutoff=3)
     np.save(tmp_path / "z.npy", z)
-    report = serve_in_fresh_process(SERVE, [export, tmp_path / "z.npy", tmp_path / "out.npz"],
+    report = serve_in_fresh_process(SERVE_STYLE_EXPORT, [export, tmp_path / "z.npy", tmp_path / "out.npz"],
                                     tmp_path)
     assert report == {"imported_zoo": False}
     out = np.load(tmp_path / "out.npz")

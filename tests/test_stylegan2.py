@@ -9,14 +9,13 @@ is tested once, in tests/test_stylegan.py.
 """
 
 import math
-import textwrap
 
 import keras
 import numpy as np
 import pytest
 
 import keras_gan_zoo as kgz
-from contract_helpers import serve_in_fresh_process
+from contract_helpers import SERVE_STYLE_EXPORT, serve_in_fresh_process
 from keras_gan_zoo.layers import ModulatedConv2D, NoiseInjection
 from keras_gan_zoo.models.adversarial.style_base import SelectStyle
 from keras_gan_zoo.models.adversarial.stylegan2 import (CONFIGS, PRESETS, lazy_adam,
@@ -331,22 +330,6 @@ def test_keras_round_trip_keeps_the_preset_and_the_optimizers(tmp_path):
                                   model.generate(3, seed=1, psi=0.5))
 
 
-SERVE = textwrap.dedent(
-    """
-    import json, sys
-    import numpy as np
-    import tensorflow as tf
-    path, z_file, out = sys.argv[1:]
-    served = tf.saved_model.load(path)
-    z = tf.constant(np.load(z_file))
-    ws = served.mapping(z)
-    np.savez(out, images=served.serve(z).numpy(), ws=ws.numpy(),
-             from_ws=served.serve_ws(ws).numpy())
-    print(json.dumps({"imported_zoo": "keras_gan_zoo" in sys.modules}))
-    """
-)
-
-
 def test_export_serves_the_skip_generator_in_a_fresh_process(tmp_path):
     model = tiny()
     model.w_avg.assign(np.random.default_rng(9).standard_normal(8).astype("float32"))
@@ -356,7 +339,7 @@ def test_export_serves_the_skip_generator_in_a_fresh_process(tmp_path):
     z = latents(3, seed=4)
     export = model.export_generator(tmp_path / "g", psi=0.7)
     np.save(tmp_path / "z.npy", z)
-    report = serve_in_fresh_process(SERVE, [export, tmp_path / "z.npy", tmp_path / "out.npz"],
+    report = serve_in_fresh_process(SERVE_STYLE_EXPORT, [export, tmp_path / "z.npy", tmp_path / "out.npz"],
                                     tmp_path)
     assert report == {"imported_zoo": False}
     out = np.load(tmp_path / "out.npz")
