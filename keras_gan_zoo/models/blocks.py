@@ -12,8 +12,14 @@ architecture file holds one architecture and these rules live once:
   and Mirza's CGAN (uniform init, max-norm of every unit's weights);
 - `check_minibatch_discrimination` and its kernel size (GAN, DCGAN);
 - `instance_norm` (CycleGAN, its PatchGAN) and `pad_to_multiple` (the translators
-  whose networks halve the image: an odd side is reflect-padded and cropped back).
+  whose networks halve the image: an odd side is reflect-padded and cropped back);
+- `resolution_log2` / `feature_maps`: the power-of-two resolutions and the official
+  `nf(stage)` channel rule of the networks that start at 4x4 (ProGAN, StyleGAN,
+  StyleGAN2), and `check_minibatch_stddev_batch`, their batch-size rule.
 """
+
+import math
+import numbers
 
 import keras
 import numpy as np
@@ -167,3 +173,31 @@ def check_minibatch_stddev_batch(batch_size, d_steps, group_size, where):
                 f"size that is a multiple of {group_size * d_steps} (per replica) or at most "
                 f"{group_size}, and drop_remainder=True for a dataset whose last batch is "
                 "smaller.")
+
+
+def resolution_log2(image_shape, owner, channels=None):
+    """log2 of the side of a square power-of-two `image_shape` with side >= 8 (the
+    networks start at 4x4 and double); a `ValueError` naming `owner` otherwise, or when
+    the channels are not one of `channels` (None: any)."""
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else image_shape
+    if (not isinstance(shape, tuple) or len(shape) != 3
+            or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0
+                       for d in shape)):
+        raise ValueError(f"{owner}: image_shape must be (side, side, channels) of positive "
+                         f"ints; got {image_shape!r}.")
+    h, w, c = shape
+    if h != w or h < 8 or h & (h - 1):
+        raise ValueError(
+            f"{owner}: image_shape must be square with a power-of-two side >= 8 (8, 16, 32, "
+            f"..., 1024): the networks start at 4x4 and double; got {image_shape!r}. Pad "
+            "28x28 (Fashion-)MNIST by 2 pixels to 32x32: kgz.datasets.load(\"fashion_mnist_32\").")
+    if channels is not None and c not in channels:
+        raise ValueError(f"{owner}: images must have "
+                         f"{' or '.join(map(str, channels))} channels; got {image_shape!r}.")
+    return int(math.log2(h))
+
+
+def feature_maps(stage, base_filters, max_filters):
+    """The official `nf(stage) = min(base_filters / 2**stage, max_filters)` (fmap_base,
+    fmap_max; fmap_decay 1): the maps of the block at resolution 2**(stage + 1)."""
+    return min(int(base_filters) // 2 ** int(stage), int(max_filters))

@@ -78,10 +78,9 @@ from keras_gan_zoo.models.adversarial.regularization import LazyRegularization
 from keras_gan_zoo.models.base import GenerativeModel
 from keras_gan_zoo.models.replicas import global_rows
 
-# Names that lived here before the mixins moved out, still importable from this
-# module (tests and user code import them from keras_gan_zoo.models.adversarial.base).
+# A name that lived here before the mixins moved out, still importable from this
+# module (tests and user code import it from keras_gan_zoo.models.adversarial.base).
 from keras_gan_zoo.models.adversarial.ema import ema_beta_from_half_life  # noqa: F401
-from keras_gan_zoo.models.adversarial.regularization import _PATH_LENGTH_STREAM  # noqa: F401
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 

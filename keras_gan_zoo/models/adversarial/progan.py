@@ -62,7 +62,8 @@ from keras_gan_zoo.layers import (ChannelBias, EqualizedConv2D, EqualizedDense, 
                                   PixelNorm)
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.adversarial.wgan_gp import _ALPHA_STREAM
-from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
+from keras_gan_zoo.models.blocks import (check_minibatch_stddev_batch, feature_maps,
+                                         resolution_log2)
 from keras_gan_zoo.models.optimizers import inner_optimizer
 from keras_gan_zoo.models.replicas import all_reduce_sum, global_rows
 from keras_gan_zoo.registry import register_model
@@ -111,30 +112,8 @@ class LodFade(keras.layers.Layer):
 
 
 # ---------------------------------------------------------------------- networks
-def feature_maps(stage, base_filters, max_filters):
-    """The official `nf(stage)`: `min(base_filters // 2**stage, max_filters)` (fmap_decay 1)."""
-    return min(int(base_filters) // 2 ** int(stage), int(max_filters))
-
-
 def _tag(res):
     return f"{2 ** res}x{2 ** res}"
-
-
-def _resolution_log2(image_shape, owner="ProGAN"):
-    """log2 of the side of a square power-of-two image_shape with side >= 8."""
-    image_shape = tuple(image_shape)
-    if (len(image_shape) != 3 or not all(isinstance(d, numbers.Integral)
-                                         and not isinstance(d, bool) and d > 0
-                                         for d in image_shape)):
-        raise ValueError(f"{owner}: image_shape must be (side, side, channels) of positive "
-                         f"ints; got {image_shape!r}.")
-    h, w, _ = image_shape
-    if h != w or h < 8 or h & (h - 1):
-        raise ValueError(
-            f"{owner}: image_shape must be square with a power-of-two side >= 8 (8, 16, 32, "
-            f"..., 1024), as the networks grow from 4x4 by doublings; got {image_shape!r}. "
-            "Pad 28x28 (Fashion-)MNIST to 32x32, as the official dataset tool does.")
-    return int(math.log2(h))
 
 
 def _act_norm(x, name, pixel_norm=True):
@@ -155,7 +134,7 @@ def progan_generator(latent_dim, image_shape, base_filters=8192, max_filters=512
         base_filters: fmap_base (8192); `max_filters`: fmap_max (512). The block at
             resolution 2**r has `feature_maps(r - 1)` channels.
     """
-    r_max = _resolution_log2(image_shape)
+    r_max = resolution_log2(image_shape, "ProGAN")
     channels = image_shape[-1]
 
     def nf(stage):
@@ -196,7 +175,7 @@ def progan_discriminator(image_shape, base_filters=8192, max_filters=512, mbstd_
         base_filters, max_filters: fmap_base / fmap_max, as for the generator.
         mbstd_group_size: group size of the minibatch-stddev layer (4); 0 disables it.
     """
-    r_max = _resolution_log2(image_shape)
+    r_max = resolution_log2(image_shape, "ProGAN")
 
     def nf(stage):
         return feature_maps(stage, base_filters, max_filters)
@@ -348,7 +327,7 @@ class ProGAN(AdversarialModel):
                  fade_images=PAPER_PHASE_IMAGES, gp_weight=10.0, epsilon_drift=0.001,
                  mbstd_group_size=4, reset_optimizers=True, **kwargs):
         image_shape = tuple(image_shape)
-        r_max = _resolution_log2(image_shape)
+        r_max = resolution_log2(image_shape, "ProGAN")
         for name, value in (("base_filters", base_filters), ("max_filters", max_filters)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int; got {value!r}.")

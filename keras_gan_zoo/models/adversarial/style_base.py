@@ -69,9 +69,10 @@ import tensorflow as tf
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.layers import EqualizedDense, PixelNorm
+from keras_gan_zoo.models import blocks
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.base import Unsaved
-from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch
+from keras_gan_zoo.models.blocks import check_minibatch_stddev_batch, feature_maps
 from keras_gan_zoo.models.replicas import global_batch_mean, global_rows
 
 __all__ = ["ConstantInput", "NOISE_MODES", "SelectStyle", "StyleBasedGAN", "feature_maps",
@@ -99,29 +100,8 @@ _RANDOM_NOISE_KEY = 0x401
 
 # ----------------------------------------------------------------------- helpers
 def resolution_log2(image_shape, owner="StyleGAN"):
-    """log2 of the side of a square power-of-two `image_shape` with side >= 8 and 1 or 3
-    channels; a `ValueError` naming `owner` otherwise."""
-    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else image_shape
-    if (not isinstance(shape, tuple) or len(shape) != 3
-            or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0
-                       for d in shape)):
-        raise ValueError(f"{owner}: image_shape must be (side, side, channels) of positive "
-                         f"ints; got {image_shape!r}.")
-    h, w, c = shape
-    if h != w or h < 8 or h & (h - 1):
-        raise ValueError(
-            f"{owner}: image_shape must be square with a power-of-two side >= 8 (8, 16, 32, "
-            f"..., 1024): the synthesis network doubles a 4x4 constant; got {image_shape!r}. "
-            "Pad 28x28 (Fashion-)MNIST by 2 pixels to 32x32.")
-    if c not in (1, 3):
-        raise ValueError(f"{owner}: images must have 1 or 3 channels; got {image_shape!r}.")
-    return int(math.log2(h))
-
-
-def feature_maps(stage, base_filters, max_filters):
-    """The official `nf(stage) = min(base_filters / 2**stage, max_filters)` (fmap_base,
-    fmap_max; fmap_decay 1): the maps of the block at resolution 2**(stage + 1)."""
-    return min(int(base_filters) // 2 ** int(stage), int(max_filters))
+    """`blocks.resolution_log2` for a style-based model: 1 or 3 channels."""
+    return blocks.resolution_log2(image_shape, owner, channels=(1, 3))
 
 
 def mapping_network(latent_dim, w_dim=512, num_layers=8, width=None, lr_multiplier=0.01,
