@@ -32,8 +32,8 @@ The runs (`run_specs`; a run is (model name, constructor kwargs, data limit)):
   `--small-data` (2,000) training images only: DiffAugment's data-efficiency claim.
   FID is still measured against the test split;
 - stylegan2_small: `create_model("stylegan2", **STYLEGAN2_SMALL)` on 32x32 images
-  (Fashion-MNIST padded by 2 pixels of background, -1: `pad_to_32`), its samples
-  cropped back to 28x28 (`crop_to_28`) before they are measured. Skipped, with a
+  (the `fashion_mnist_32` dataset: Fashion-MNIST padded by 2 pixels of background),
+  its samples cropped to the dataset's 28x28 content box before they are measured. Skipped, with a
   note, while no `stylegan2` model is registered.
 
 FID is measured at fixed fractions of the budget (`--checks`: every 1/5 by default,
@@ -79,7 +79,6 @@ import keras_gan_zoo as kgz  # noqa: E402
 from _common import fashion_mnist_reference, load_payload  # noqa: E402
 
 LATENT_DIM = 100
-PAD = 2  # 28 + 2 * 2 = 32: the style-based networks double a 4x4 constant
 
 # ---------------------------------------------------------------------------------
 # StyleGAN2's small preset: THE one place its constructor arguments are defined.
@@ -105,20 +104,6 @@ def run_specs(small_data):
                                             small_data),
         "stylegan2_small": Run("stylegan2", STYLEGAN2_SMALL, None),
     }
-
-
-def pad_to_32(images):
-    """28x28 Fashion-MNIST batches (B, 28, 28, C) -> 32x32, padded with -1 (background)."""
-    if tuple(images.shape[1:3]) != (28, 28):
-        raise ValueError(f"pad_to_32 expects (B, 28, 28, C) images; got {tuple(images.shape)}.")
-    return tf.pad(images, [[0, 0], [PAD, PAD], [PAD, PAD], [0, 0]], constant_values=-1.0)
-
-
-def crop_to_28(images):
-    """Undoes `pad_to_32`: (B, 32, 32, C) -> the central (B, 28, 28, C)."""
-    if tuple(images.shape[1:3]) != (32, 32):
-        raise ValueError(f"crop_to_28 expects (B, 32, 32, C) images; got {tuple(images.shape)}.")
-    return images[:, PAD:-PAD, PAD:-PAD, :]
 
 
 class CpuBudget(keras.callbacks.Callback):
@@ -169,24 +154,27 @@ class CpuBudget(keras.callbacks.Callback):
         self._wall0 += time.perf_counter() - wall0
 
 
-def training_batches(batch_size, seed, limit, pad):
-    """The run's Fashion-MNIST training batches: reshuffled every epoch, the same
-    sequence for every run (a fresh dataset with the same seeds), endless."""
+def training_batches(dataset, batch_size, seed, limit):
+    """The run's training batches of `dataset` (`fashion_mnist` or its padded
+    `fashion_mnist_32`, the same images in the same order): reshuffled every epoch, the
+    same sequence for every run (a fresh dataset with the same seeds), endless."""
     keras.utils.set_random_seed(seed)  # tf.data's shuffle seed also depends on TF's global one
-    dataset = kgz.datasets.load("fashion_mnist", "train", batch_size=batch_size, seed=seed,
-                                limit=limit)
-    if pad:
-        dataset = dataset.map(pad_to_32, num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.repeat()  # one fit epoch: no per-epoch overhead on the small data
+    batches = kgz.datasets.load(dataset, "train", batch_size=batch_size, seed=seed, limit=limit)
+    return batches.repeat()  # one fit epoch: no per-epoch overhead on the small data
 
 
-def fid_measure(real, extractor, num_samples, seed, crop):
+def fid_measure(real, extractor, num_samples, seed, box):
     """`measure(model)` for CpuBudget: FID of the generator `generate` uses and, for a
-    model with a generator EMA, of the raw generator (`fid_raw`), on the same latents."""
+    model with a generator EMA, of the raw generator (`fid_raw`), on the same latents;
+    samples are cut to the training dataset's content `box` (top, left, height, width;
+    None: whole images), the part the 28x28 test images are compared with."""
     def fid(model, use_ema):
         def sample(n, seed):
             images = model.generate(n, seed=seed, use_ema=use_ema)
-            return crop_to_28(images) if crop else images
+            if box is None:
+                return images
+            top, left, height, width = box
+            return images[:, top:top + height, left:left + width, :]
         return kgz.metrics.evaluate(sample, real, metrics=("fid",), extractor=extractor,
                                     num_samples=num_samples, seed=seed)["fid"]
 
@@ -209,11 +197,12 @@ def train(run, args, real, extractor):
     if side not in ((28, 28), (32, 32)):
         raise ValueError(f"{run.model} makes {side} images; this benchmark trains on "
                          "Fashion-MNIST at 28x28 or padded to 32x32.")
-    pad = side == (32, 32)
-    dataset = training_batches(args.batch_size, args.seed, run.limit, pad)
+    dataset = "fashion_mnist_32" if side == (32, 32) else "fashion_mnist"
+    batches = training_batches(dataset, args.batch_size, args.seed, run.limit)
     clock = CpuBudget(args.seconds, args.checks,
-                      fid_measure(real, extractor, args.fid_samples, args.seed, crop=pad))
-    model.fit(dataset, epochs=1, steps_per_epoch=2**62, verbose=0, callbacks=[clock])
+                      fid_measure(real, extractor, args.fid_samples, args.seed,
+                                  kgz.datasets.content_box(dataset)))
+    model.fit(batches, epochs=1, steps_per_epoch=2**62, verbose=0, callbacks=[clock])
     keras.mixed_precision.set_global_policy("float32")
     last = clock.checkpoints[-1]
     images = clock.steps * args.batch_size
