@@ -61,11 +61,11 @@ from keras_gan_zoo import losses
 from keras_gan_zoo.layers import (ChannelBias, EqualizedConv2D, EqualizedDense, MinibatchStdDev,
                                   PixelNorm)
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
-from keras_gan_zoo.models.adversarial.wgan_gp import _ALPHA_STREAM
+from keras_gan_zoo.models.adversarial.wgan_gp import GradientPenaltyDraws
 from keras_gan_zoo.models.blocks import (check_minibatch_stddev_batch, feature_maps,
                                          resolution_log2)
 from keras_gan_zoo.models.optimizers import inner_optimizer
-from keras_gan_zoo.models.replicas import all_reduce_sum, global_rows
+from keras_gan_zoo.models.replicas import global_rows
 from keras_gan_zoo.registry import register_model
 
 #: the paper's images per phase (appendix A.1): 800k to stabilize, 800k to fade in.
@@ -280,7 +280,7 @@ def _check_images_count(name, value, minimum):
               stable_images=16, fade_images=16),
 )
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class ProGAN(AdversarialModel):
+class ProGAN(GradientPenaltyDraws, AdversarialModel):
     """Progressive growing of GANs, trained as WGAN-GP with drift, grown by `fit`.
 
     Args:
@@ -563,24 +563,6 @@ class ProGAN(AdversarialModel):
         _, total = global_rows(tf.shape(batch["images"])[0])
         self.images_seen.assign_add(tf.cast(total, "int64"))
         return {**logs, "lod": lod}
-
-    def interpolation_weights(self, batch_size):
-        """alpha ~ U(0, 1) of the penalty's interpolates, drawn for the global minibatch
-        and sliced at this replica's rows (as `WGANGP.interpolation_weights`)."""
-        seed = self.noise_seed(draw=_ALPHA_STREAM + self.d_update_index, per_replica=False)
-        offset, total = global_rows(batch_size)
-        alpha = tf.random.stateless_uniform(tf.reshape(total, [1]), seed, dtype="float32")
-        return tf.slice(alpha, tf.reshape(offset, [1]),
-                        tf.reshape(tf.cast(batch_size, "int32"), [1]))
-
-    def penalty_loss_scale(self, batch_size):
-        """Under `mixed_float16`: the discriminator's loss scale over the global
-        minibatch (see `WGANGP.penalty_loss_scale`); None otherwise."""
-        optimizer = self.discriminator_optimizer
-        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            return None
-        examples = all_reduce_sum(tf.cast(batch_size, "float32"))
-        return tf.cast(optimizer.dynamic_scale, "float32") / examples
 
     def discriminator_objective(self, real_images, fake_images, labels, latents=None):
         """WGAN-GP with drift (official `D_wgangp_acgan`): `E[D(G(z))] - E[D(x)] +

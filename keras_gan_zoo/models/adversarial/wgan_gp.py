@@ -46,6 +46,46 @@ from keras_gan_zoo.registry import register_model
 _ALPHA_STREAM = 0x6770
 
 
+class GradientPenaltyDraws:
+    """The gradient penalty's per-step inputs, drawn so that N replicas equal one
+    device: the interpolation weights and, under `mixed_float16`, the loss scale of
+    its inner gradient. Mixed into the models that train with the WGAN-GP penalty
+    (WGAN-GP, ProGAN) before `AdversarialModel`."""
+
+    def interpolation_weights(self, batch_size):
+        """alpha ~ U(0, 1) for this replica's `batch_size` examples.
+
+        One vector is drawn for the global minibatch from a stateless RNG seeded by
+        the model's seed, the step counter and the index of the discriminator update
+        within the step; each replica takes the entries of its examples' global
+        positions (`replicas.global_rows`), so the alphas equal one device's, also
+        for a final partial batch split unevenly over the replicas.
+        """
+        seed = self.noise_seed(draw=_ALPHA_STREAM + self.d_update_index, per_replica=False)
+        offset, total = global_rows(batch_size)
+        alpha = tf.random.stateless_uniform(tf.reshape(total, [1]), seed, dtype="float32")
+        return tf.slice(alpha, tf.reshape(offset, [1]),
+                        tf.reshape(tf.cast(batch_size, "int32"), [1]))
+
+    def penalty_loss_scale(self, batch_size):
+        """Scale of the critic's output for the penalty's inner gradient, or None.
+
+        Under `mixed_float16`: the discriminator optimizer's current loss scale
+        divided by the global minibatch (the sum of the replicas' `batch_size`). The inner
+        gradient differentiates the SUM of the per-example outputs, the critic
+        loss their MEAN over the global batch, so with this factor every example's
+        backward pass through the critic runs at exactly the magnitude of the
+        critic loss's own scaled backward pass: what the dynamic loss scale keeps
+        clear of float16 underflow keeps the penalty clear of it too, and a scale
+        that overflows skips the step (and halves) as for any overflow.
+        """
+        optimizer = self.discriminator_optimizer
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return None
+        examples = all_reduce_sum(tf.cast(batch_size, "float32"))
+        return tf.cast(optimizer.dynamic_scale, "float32") / examples
+
+
 @register_model(
     "wgan_gp",
     # d_steps=2 in the tiny variant: the MirroredStrategy contract test then
@@ -53,7 +93,7 @@ _ALPHA_STREAM = 0x6770
     tiny=dict(image_shape=(16, 16, 1), base_filters=4, latent_dim=8, d_steps=2),
 )
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
-class WGANGP(AdversarialModel):
+class WGANGP(GradientPenaltyDraws, AdversarialModel):
     """Wasserstein GAN with gradient penalty, on DCGAN networks.
 
     Args:
@@ -113,39 +153,6 @@ class WGANGP(AdversarialModel):
 
     def generator_loss(self, fake_logits):
         return losses.wasserstein_g_loss(fake_logits)
-
-    def interpolation_weights(self, batch_size):
-        """alpha ~ U(0, 1) for this replica's `batch_size` examples.
-
-        One vector is drawn for the global minibatch from a stateless RNG seeded by
-        the model's seed, the step counter and the index of the discriminator update
-        within the step; each replica takes the entries of its examples' global
-        positions (`replicas.global_rows`), so the alphas equal one device's, also
-        for a final partial batch split unevenly over the replicas.
-        """
-        seed = self.noise_seed(draw=_ALPHA_STREAM + self.d_update_index, per_replica=False)
-        offset, total = global_rows(batch_size)
-        alpha = tf.random.stateless_uniform(tf.reshape(total, [1]), seed, dtype="float32")
-        return tf.slice(alpha, tf.reshape(offset, [1]),
-                        tf.reshape(tf.cast(batch_size, "int32"), [1]))
-
-    def penalty_loss_scale(self, batch_size):
-        """Scale of the critic's output for the penalty's inner gradient, or None.
-
-        Under `mixed_float16`: the discriminator optimizer's current loss scale
-        divided by the global minibatch (the sum of the replicas' `batch_size`). The inner
-        gradient differentiates the SUM of the per-example outputs, the critic
-        loss their MEAN over the global batch, so with this factor every example's
-        backward pass through the critic runs at exactly the magnitude of the
-        critic loss's own scaled backward pass: what the dynamic loss scale keeps
-        clear of float16 underflow keeps the penalty clear of it too, and a scale
-        that overflows skips the step (and halves) as for any overflow.
-        """
-        optimizer = self.discriminator_optimizer
-        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            return None
-        examples = all_reduce_sum(tf.cast(batch_size, "float32"))
-        return tf.cast(optimizer.dynamic_scale, "float32") / examples
 
     def discriminator_penalties(self, real_images, fake_images):
         batch_size = tf.shape(real_images)[0]
