@@ -13,9 +13,10 @@ architecture file holds one architecture and these rules live once:
 - `check_minibatch_discrimination` and its kernel size (GAN, DCGAN);
 - `instance_norm` (CycleGAN, its PatchGAN) and `pad_to_multiple` (the translators
   whose networks halve the image: an odd side is reflect-padded and cropped back);
-- `resolution_log2` / `feature_maps`: the power-of-two resolutions and the official
-  `nf(stage)` channel rule of the networks that start at 4x4 (ProGAN, StyleGAN,
-  StyleGAN2), and `check_minibatch_stddev_batch`, their batch-size rule.
+- `resolution_log2` / `feature_maps` / `check_feature_maps`: the power-of-two
+  resolutions and the official `nf(stage)` channel rule of the networks that start at
+  4x4 (ProGAN, StyleGAN, StyleGAN2), and `check_minibatch_stddev_batch`, their
+  batch-size rule.
 """
 
 import math
@@ -201,3 +202,20 @@ def feature_maps(stage, base_filters, max_filters):
     """The official `nf(stage) = min(base_filters / 2**stage, max_filters)` (fmap_base,
     fmap_max; fmap_decay 1): the maps of the block at resolution 2**(stage + 1)."""
     return min(int(base_filters) // 2 ** int(stage), int(max_filters))
+
+
+def check_feature_maps(image_shape, base_filters, max_filters, owner, channels=None):
+    """`resolution_log2(image_shape, owner, channels)` after checking that `base_filters`
+    and `max_filters` (the official fmap_base / fmap_max) are positive ints that leave
+    feature maps at the full resolution; a `ValueError` otherwise."""
+    r_max = resolution_log2(image_shape, owner, channels)
+    for name, value in (("base_filters", base_filters), ("max_filters", max_filters)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive int (the official fmap_base / "
+                             f"fmap_max); got {value!r}.")
+    if feature_maps(r_max - 1, base_filters, max_filters) < 1:
+        side = tuple(image_shape)[0]
+        raise ValueError(
+            f"base_filters={base_filters} leaves no feature maps at {side}x{side} (nf = "
+            f"base_filters / 2**{r_max - 1}); use base_filters >= {2 ** (r_max - 1)}.")
+    return r_max

@@ -62,8 +62,8 @@ from keras_gan_zoo.layers import (ChannelBias, EqualizedConv2D, EqualizedDense, 
                                   PixelNorm)
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.adversarial.wgan_gp import GradientPenaltyDraws
-from keras_gan_zoo.models.blocks import (check_minibatch_stddev_batch, feature_maps,
-                                         resolution_log2)
+from keras_gan_zoo.models.blocks import (check_feature_maps, check_minibatch_stddev_batch,
+                                         feature_maps, resolution_log2)
 from keras_gan_zoo.models.optimizers import inner_optimizer
 from keras_gan_zoo.models.replicas import global_rows
 from keras_gan_zoo.registry import register_model
@@ -327,15 +327,7 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
                  fade_images=PAPER_PHASE_IMAGES, gp_weight=10.0, epsilon_drift=0.001,
                  mbstd_group_size=4, reset_optimizers=True, **kwargs):
         image_shape = tuple(image_shape)
-        r_max = resolution_log2(image_shape, "ProGAN")
-        for name, value in (("base_filters", base_filters), ("max_filters", max_filters)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive int; got {value!r}.")
-        if feature_maps(r_max - 1, base_filters, max_filters) < 1:
-            raise ValueError(
-                f"base_filters={base_filters} leaves no feature maps at {image_shape[0]}x"
-                f"{image_shape[0]} (nf = base_filters / 2**{r_max - 1}); use base_filters "
-                f">= {2 ** (r_max - 1)}.")
+        r_max = check_feature_maps(image_shape, base_filters, max_filters, "ProGAN")
         stable_images = _check_images_count("stable_images", stable_images, 0)
         fade_images = _check_images_count("fade_images", fade_images, 1)
         for name, value, positive in (("gp_weight", gp_weight, True),

@@ -60,6 +60,7 @@ from keras_gan_zoo.layers import AdaIN, Blur2D, ChannelBias, EqualizedConv2D, Eq
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
+from keras_gan_zoo.models.blocks import check_feature_maps
 from keras_gan_zoo.registry import register_model
 
 #: StyleGAN's low-pass filter of every resampling (official `blur_filter`).
@@ -229,15 +230,7 @@ class StyleGAN(StyleBasedGAN):
                  mapping_layers=8, base_filters=8192, max_filters=512, mbstd_group_size=4,
                  **kwargs):
         image_shape = tuple(image_shape)
-        r_max = resolution_log2(image_shape, "StyleGAN")
-        for name, value in (("base_filters", base_filters), ("max_filters", max_filters)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive int; got {value!r}.")
-        if feature_maps(r_max - 1, base_filters, max_filters) < 1:
-            raise ValueError(
-                f"base_filters={base_filters} leaves no feature maps at {image_shape[0]}x"
-                f"{image_shape[0]} (nf = base_filters / 2**{r_max - 1}); use base_filters "
-                f">= {2 ** (r_max - 1)}.")
+        check_feature_maps(image_shape, base_filters, max_filters, "StyleGAN", channels=(1, 3))
         if (isinstance(mbstd_group_size, bool)
                 or not isinstance(mbstd_group_size, numbers.Integral) or mbstd_group_size < 0):
             raise ValueError(f"mbstd_group_size must be an int >= 0 (4 in the paper; 0 = no "

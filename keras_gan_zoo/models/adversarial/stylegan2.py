@@ -61,6 +61,7 @@ from keras_gan_zoo.layers import Blur2D, Downsample2D, EqualizedConv2D, Equalize
 from keras_gan_zoo.models.adversarial.style_base import (ConstantInput, SelectStyle,
                                                          StyleBasedGAN, feature_maps,
                                                          noise_inputs, resolution_log2)
+from keras_gan_zoo.models.blocks import check_feature_maps
 from keras_gan_zoo.registry import register_model
 
 #: StyleGAN2's low-pass filter of every resampling (official `resample_kernel`).
@@ -281,12 +282,6 @@ def stylegan2_discriminator(image_shape, base_filters=16384, max_filters=512,
     return keras.Model(images, logits, name="discriminator")
 
 
-def _check_positive_int(name, value, hint):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int ({hint}); got {value!r}.")
-    return int(value)
-
-
 @register_model(
     "stylegan2",
     tiny=dict(image_shape=(16, 16, 1), latent_dim=8, w_dim=8, mapping_layers=2,
@@ -361,14 +356,8 @@ class StyleGAN2(StyleBasedGAN):
             kwargs.setdefault("ema_rampup", values["ema_rampup"])
 
         image_shape = tuple(image_shape)
-        r_max = resolution_log2(image_shape, "StyleGAN2")
-        for name in ("base_filters", "max_filters"):
-            _check_positive_int(name, own[name], "the official fmap_base / fmap_max")
-        if feature_maps(r_max - 1, own["base_filters"], own["max_filters"]) < 1:
-            raise ValueError(
-                f"base_filters={own['base_filters']} leaves no feature maps at "
-                f"{image_shape[0]}x{image_shape[0]} (nf = base_filters / 2**{r_max - 1}); "
-                f"use base_filters >= {2 ** (r_max - 1)}.")
+        check_feature_maps(image_shape, own["base_filters"], own["max_filters"], "StyleGAN2",
+                           channels=(1, 3))
         group = own["mbstd_group_size"]
         if isinstance(group, bool) or not isinstance(group, numbers.Integral) or group < 0:
             raise ValueError(f"mbstd_group_size must be an int >= 0 (4 in the paper; 0 = no "
