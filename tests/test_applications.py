@@ -470,9 +470,10 @@ def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
     for name in PACKAGED:
         spec = kgz.applications.info(name)["files"]["generator"]
         path = os.path.join(download.PACKAGE_DIR, spec["file"])
-        # InfoGAN's 6.7 M-parameter generator (13.4 MB) is the largest; 45 MB in all (40
+        # InfoGAN's 6.7 M-parameter generator (13.4 MB) is the largest; 48 MB in all (40
         # before the translators: pix2pix 2.2, CycleGAN 2.6, SRGAN 0.7, DiscoGAN 1.4,
-        # BiCycleGAN 2.2 MB).
+        # BiCycleGAN 2.2 MB; 45 before the style-based ones: StyleGAN2 0.85 MB, StyleGAN
+        # and ProGAN about 1 MB each).
         assert os.path.getsize(path) == spec["size"] <= 14_000_000, name
         total += spec["size"]
         assert download.sha256_file(path) == spec["sha256"], name
@@ -481,7 +482,7 @@ def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
             f.visititems(lambda _, item: dtypes.add(str(item.dtype))
                          if isinstance(item, h5py.Dataset) else None)
         assert "float16" in dtypes
-    assert total <= 45_000_000, total
+    assert total <= 48_000_000, total
 
 
 SERVE_ALL = textwrap.dedent(
@@ -527,7 +528,8 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
             latents = np.random.default_rng(1).standard_normal(
                 (6, gan.latent_dim)).astype("float32")
             images = gan.generate(6, latents=latents, labels=labels)
-        assert images.shape == (6, 28, 28, 1)
+        pad = kgz.datasets.info(entry["dataset"])["padding"]  # fashion_mnist_32: 2
+        assert images.shape == (6, 28 + 2 * pad, 28 + 2 * pad, 1)
         assert -1 <= images.min() and images.max() <= 1 and images.std() > 0.1, name
         export = gan.export_generator(str(tmp_path / name))
         np.save(tmp_path / f"{name}_z.npy", latents)
