@@ -7,7 +7,7 @@ EMA weights, the recorded `w_avg` / growth phase) and writes into docs/images/:
 
 - every checkpoint: `<name>_walk.png`, a slerp walk in Z between seeds 0 and 1 (ten
   points, `kgz.latent.walk_strip`);
-- style-based checkpoints (`stylegan`, `stylegan2`) also:
+- style-based checkpoints (`StyleBasedGAN`: `stylegan`, `stylegan2`) also:
   `<name>_truncation.png`, the truncation trick per seed (one row per seed, columns
   psi = 1, 0.7, 0.5, 0, -0.5, -1: StyleGAN's figure 8, `kgz.latent.truncation_sweep`);
   `<name>_mixing.png`, style mixing (the first row and column are the sources; each cell
@@ -26,6 +26,7 @@ import os
 from absl import app, flags
 
 import keras_gan_zoo as kgz
+from keras_gan_zoo.models.adversarial.style_base import StyleBasedGAN
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,8 +38,6 @@ flags.DEFINE_list("col_seeds", ["10", "11", "12", "13", "14"], "Seeds of the mix
 flags.DEFINE_string("out", os.path.join(REPO, "docs", "images"), "Output directory.")
 flags.mark_flag_as_required("name")
 FLAGS = flags.FLAGS
-
-STYLE_BASED = ("stylegan", "stylegan2")
 
 
 def main(_):
@@ -52,8 +51,7 @@ def main(_):
     ends = [model._latents_numpy(1, seed=s)[0] for s in (0, 1)]   # as interpolate_w's
     written = [kgz.latent.walk_strip(model, kgz.latent.interpolate(ends[0], ends[1], 10),
                                      path("walk"))]
-    architecture = kgz.applications.registry.get_entry(FLAGS.name)["architecture"]
-    if architecture in STYLE_BASED:
+    if isinstance(model, StyleBasedGAN):  # a W space: what the kgz.latent W tools need
         kgz.latent.truncation_sweep(model, rows, path=path("truncation"))
         kgz.latent.style_mixing_grid(model, rows, cols, path=path("mixing"))
         kgz.latent.interpolate_w(model, 0, 1, steps=10, path=path("w_walk"))
