@@ -254,6 +254,13 @@ def test_load_under_another_policy_keeps_the_optimizer_state(name, saved_policy,
     state, saved_scales = _optimizer_state(model), {
         arg: float(opt.dynamic_scale.numpy()) for arg, opt in model.named_optimizers().items()
         if is_loss_scaled(opt)}
+    # A float16 step whose gradients overflow at the initial scale (2**15) is skipped
+    # and not counted, so how many of the 2 steps were applied depends on the draw of
+    # the initial weights; every step counts without a loss scale.
+    saved_iterations = {arg: int(opt.iterations.numpy())
+                        for arg, opt in model.named_optimizers().items()}
+    for arg, applied in saved_iterations.items():
+        assert applied == 2 or (arg in saved_scales and applied >= 1), (arg, applied)
 
     keras.mixed_precision.set_global_policy(loaded_policy)
     restored = keras.models.load_model(path)
@@ -261,7 +268,7 @@ def test_load_under_another_policy_keeps_the_optimizer_state(name, saved_policy,
     assert restored.get_compile_config()["precision_policy"] == loaded_policy
     for arg, opt in restored.named_optimizers().items():
         assert is_loss_scaled(opt) == (loaded_policy == "mixed_float16")
-        assert int(opt.iterations.numpy()) == 2
+        assert int(opt.iterations.numpy()) == saved_iterations[arg]
         for saved, loaded in zip(state[arg], inner_optimizer(opt).variables):
             np.testing.assert_array_equal(saved, loaded.numpy())
         if is_loss_scaled(opt):  # restored when saved, else the fresh initial scale

@@ -114,7 +114,10 @@ class MinibatchStdDev(keras.layers.Layer):
             message=f"MinibatchStdDev: the batch size must be a multiple of group_size="
                     f"{self.group_size} (or smaller than it)")
         with tf.control_dependencies([assert_divisible]):
-            x = tf.cast(inputs, "float32")
+            # tf.identity, not just tf.cast: a float32 cast creates no op, and every
+            # reshape below must wait for the check, or a bad batch may fail first in
+            # a reshape with a message that names no cause.
+            x = tf.identity(tf.cast(inputs, "float32"))
             if self.grouping == "consecutive":
                 # (M, G, H, W, n, C/n): example i = m * G + k is in group m (i // G).
                 y, axis = tf.reshape(x, tf.stack([-1, g, h, w, f, c // f])), 1
