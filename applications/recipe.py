@@ -80,7 +80,7 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_eve
 
 def class_rows(model, columns, seed):
     """Images with one row per class and the same latents in every row."""
-    latents = np.tile(model._latents_numpy(columns, seed), (model.num_classes, 1))
+    latents = np.tile(model.random_latents(columns, seed), (model.num_classes, 1))
     labels = np.repeat(np.arange(model.num_classes), columns)
     return model.generate(len(labels), latents=latents, labels=labels)
 

@@ -48,7 +48,7 @@ def main(_):
     def path(kind):
         return os.path.join(FLAGS.out, f"{FLAGS.name}_{kind}.png")
 
-    ends = [model._latents_numpy(1, seed=s)[0] for s in (0, 1)]   # as interpolate_w's
+    ends = [model.random_latents(1, seed=s)[0] for s in (0, 1)]   # as interpolate_w's
     written = [kgz.latent.walk_strip(model, kgz.latent.interpolate(ends[0], ends[1], 10),
                                      path("walk"))]
     if isinstance(model, StyleBasedGAN):  # a W space: what the kgz.latent W tools need

@@ -21,7 +21,7 @@ They work on numpy latents and on any model with `latent_dim` and
 Example:
     >>> import keras_gan_zoo as kgz
     >>> model = keras.models.load_model("runs/dcgan/model.keras")
-    >>> z = model._latents_numpy(2, seed=0)
+    >>> z = model.random_latents(2, seed=0)
     >>> path = kgz.latent.interpolate(z[0], z[1], steps=10)   # (10, latent_dim)
     >>> kgz.latent.walk_strip(model, path, "walk.png")
 """
@@ -146,7 +146,7 @@ def interpolate(a, b, steps, method="slerp"):
         float32 array of shape (steps, latent_dim).
 
     Example:
-        >>> z = model._latents_numpy(2, seed=0)
+        >>> z = model.random_latents(2, seed=0)
         >>> path = interpolate(z[0], z[1], steps=8)
         >>> images = model.generate(8, latents=path)
     """
@@ -246,7 +246,7 @@ def arithmetic(model, positive, negative=(), latents=None, num_samples=1, noise=
         the model's images for them (None without a model).
 
     Example:
-        >>> z = model._latents_numpy(64, seed=0)
+        >>> z = model.random_latents(64, seed=0)
         >>> grid = model.generate(64, latents=z)           # look, pick indices per concept
         >>> result = kgz.latent.arithmetic(model, [[3, 17, 40], [5, 9, 22]], [[1, 8, 30]],
         ...                                latents=z, num_samples=9, noise=0.25, seed=0)
@@ -315,7 +315,7 @@ def walk_strip(model, latents, path, padding=2, **generate_kwargs):
         `n (W + padding) + padding` wide.
 
     Example:
-        >>> z = model._latents_numpy(2, seed=0)
+        >>> z = model.random_latents(2, seed=0)
         >>> walk_strip(model, interpolate(z[0], z[1], 10), "walk.png")
         'walk.png'
     """
@@ -362,7 +362,7 @@ def _seeds(seeds, name, where):
 
 def _seed_ws(model, seeds, psi, truncation_cutoff, use_ema):
     """The ws of seed-drawn latents (seed s: the latent of `generate(1, seed=s)`)."""
-    latents = np.concatenate([model._latents_numpy(1, s) for s in seeds], axis=0)
+    latents = np.concatenate([model.random_latents(1, s) for s in seeds], axis=0)
     return model.map(latents, psi=psi, truncation_cutoff=truncation_cutoff, use_ema=use_ema)
 
 
@@ -476,7 +476,7 @@ def truncation_sweep(model, seeds, psis=(1.0, 0.7, 0.5, 0.0, -0.5, -1.0),
     if not psis or not all(np.isfinite(psis)):
         raise ValueError(f"{where}: psis must be a non-empty list of finite numbers; "
                          f"got {psis!r}.")
-    latents = np.concatenate([model._latents_numpy(1, s) for s in seeds], axis=0)
+    latents = np.concatenate([model.random_latents(1, s) for s in seeds], axis=0)
     columns = [model.map(latents, psi=p, truncation_cutoff=truncation_cutoff,
                          use_ema=use_ema) for p in psis]
     ws = np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:])   # seed-major

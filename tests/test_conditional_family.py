@@ -208,7 +208,7 @@ def test_infogan_latents_hold_one_hot_and_uniform_codes(distribution):
     model = _tiny_infogan(latent_distribution=distribution)
     model.compile()
     assert model.latent_dim == 4 + 3 + 1
-    for latents in (model.sample_latent(3000).numpy(), model._latents_numpy(3000, seed=0)):
+    for latents in (model.sample_latent(3000).numpy(), model.random_latents(3000, seed=0)):
         noise = _check_codes(model, latents)
         if distribution == "uniform":
             assert noise.min() >= -1.0 and noise.max() <= 1.0
@@ -231,7 +231,7 @@ def test_infogan_info_term_is_reported_positive_and_decreases():
 def test_infogan_discriminator_side_uses_the_codes_of_the_fake_batch():
     model = _tiny_infogan()
     model.compile()
-    latents = tf.constant(model._latents_numpy(6, seed=0))
+    latents = tf.constant(model.random_latents(6, seed=0))
     real = tf.constant(_images(model, 6))
     with pytest.raises(ValueError, match="needs the latents the fake images"):
         model.discriminator_objective(real, real, None)
@@ -249,7 +249,7 @@ def test_infogan_discriminator_side_uses_the_codes_of_the_fake_batch():
 
 def test_infogan_info_loss_formula():
     model = _tiny_infogan(categorical_weight=2.0, continuous_weight=0.5)
-    latents = model.with_codes(model._latents_numpy(2, seed=0),
+    latents = model.with_codes(model.random_latents(2, seed=0),
                                {"categorical": [2, 0], "continuous": [[0.5], [-1.0]]})
     outputs = {"q_categorical": tf.constant([[0.0, 1.0, 3.0], [2.0, 0.0, -1.0]]),
                "q_continuous_mean": tf.constant([[0.0], [0.0]])}
@@ -271,7 +271,7 @@ def test_infogan_generate_with_codes_is_deterministic_and_sets_the_codes():
     np.testing.assert_array_equal(
         first, model.generate(4, seed=0, codes={"categorical": [1, 1, 1, 1],
                                                 "continuous": [[0.5]] * 4}))
-    latents = model.with_codes(model._latents_numpy(4, seed=0), codes)
+    latents = model.with_codes(model.random_latents(4, seed=0), codes)
     np.testing.assert_array_equal(first, model.generate(4, latents=latents))
     assert np.abs(model.generate(4, seed=0, codes={"categorical": 2, "continuous": 0.5})
                   - first).max() > 1e-5
@@ -283,7 +283,7 @@ def test_infogan_traversal_varies_one_code_per_row():
     model = _tiny_infogan()
     rows = model.traversal("categorical", seed=2, num_columns=4)
     assert rows.shape == (3 * 4, 16, 16, 1)
-    base = model._latents_numpy(4, seed=2)
+    base = model.random_latents(4, seed=2)
     for category in range(3):
         expected = model.generate(4, latents=model.with_codes(base, {"categorical": category}))
         np.testing.assert_allclose(rows[4 * category:4 * category + 4], expected, atol=1e-6)
@@ -294,14 +294,14 @@ def test_infogan_traversal_varies_one_code_per_row():
                            fixed={"categorical": 1})
     assert rows.shape == (5 * 3, 16, 16, 1)
     expected = model.generate(3, latents=model.with_codes(
-        model._latents_numpy(3, seed=2), {"categorical": 1, "continuous": values[4]}))
+        model.random_latents(3, seed=2), {"categorical": 1, "continuous": values[4]}))
     np.testing.assert_allclose(rows[-3:], expected, atol=1e-6)
 
 
 def test_infogan_two_categorical_codes():
     model = kgz.create_model("infogan_tiny", categorical_codes=[3, 2], continuous_codes=0)
     assert model.latent_dim == 4 + 3 + 2
-    latents = model.with_codes(model._latents_numpy(2, seed=0), {"categorical": [[2, 1], [0, 0]]})
+    latents = model.with_codes(model.random_latents(2, seed=0), {"categorical": [[2, 1], [0, 0]]})
     one_hots = model.split_latents(latents)["categorical"]
     np.testing.assert_array_equal(one_hots[0], [[0, 0, 1], [1, 0, 0]])
     np.testing.assert_array_equal(one_hots[1], [[0, 1], [1, 0]])

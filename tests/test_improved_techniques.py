@@ -80,7 +80,7 @@ def test_label_smoothing_is_refused_where_it_does_not_apply():
 def test_feature_matching_g_loss_is_the_squared_difference_of_mean_features():
     model = kgz.create_model("gan_tiny", seed=0, feature_matching=True)
     assert model.feature_layer == "maxout2"  # the layer feeding the logit
-    real, latents = images(8, 3), model._latents_numpy(8, seed=4)
+    real, latents = images(8, 3), model.random_latents(8, seed=4)
     fake = model.call_generator(tf.constant(latents), training=True)
     loss, terms = model.generator_objective(fake, latents, None, real_images=tf.constant(real))
     assert terms == {}
@@ -96,7 +96,7 @@ def test_feature_matching_g_loss_is_the_squared_difference_of_mean_features():
 
 def test_feature_matching_gradient_reaches_the_generator_only_through_features():
     model = kgz.create_model("dcgan_tiny", seed=0, feature_matching=True)
-    latents = tf.constant(model._latents_numpy(8, seed=1))
+    latents = tf.constant(model.random_latents(8, seed=1))
     real = tf.constant(images(8, 5))
     with tf.GradientTape() as tape:
         fake = model.call_generator(latents, training=True)

@@ -93,7 +93,7 @@ def test_generate_pyramid_sizes_and_final_level_equals_generate():
     np.testing.assert_array_equal(levels[-1], model.generate(5, seed=4))
 
     # Each level is l_k + G_k(z_k, l_k) with l_k the upsampled previous level.
-    latents = model._latents_numpy(5, 4)
+    latents = model.random_latents(5, 4)
     parts = model.split_latents(latents)
     np.testing.assert_allclose(levels[0], model.level_generator(0)(parts[0]), atol=1e-6)
     for k in (1, 2):
@@ -112,7 +112,7 @@ def test_the_latent_is_z0_then_one_noise_plane_per_level():
     np.testing.assert_array_equal(plane1[0, :, :, 0], np.arange(8, 72).reshape(8, 8))
     np.testing.assert_array_equal(plane2[0, :, :, 0], np.arange(72, 328).reshape(16, 16))
     # Changing only the finest noise plane leaves the coarser levels alone.
-    base = model._latents_numpy(3, 0)
+    base = model.random_latents(3, 0)
     moved = base.copy()
     moved[:, 72:] += 1.0
     a, b = model.generate_pyramid(3, latents=base), model.generate_pyramid(3, latents=moved)
@@ -134,7 +134,7 @@ def test_discriminators_see_real_residuals_with_near_zero_mean():
         return original(levels, conditions, training)
 
     model._discriminate = spy
-    latents = model._latents_numpy(len(real), 0)
+    latents = model.random_latents(len(real), 0)
     fake = model.training_fakes(real, latents, None)
     model.discriminator_objective(real, fake, None)
     (real_levels, real_conditions), (fake_levels, fake_conditions) = seen
@@ -152,7 +152,7 @@ def test_discriminators_see_real_residuals_with_near_zero_mean():
 def test_training_fakes_are_conditioned_on_the_real_coarse_images():
     model = tiny()
     real = random_images(model.image_shape, n=4)
-    latents = model._latents_numpy(4, 1)
+    latents = model.random_latents(4, 1)
     levels, conditions = model._unpack(model.training_fakes(real, latents, None))
     parts = model.split_latents(latents)
     real_levels, real_conditions = model.decompose(real)
@@ -204,7 +204,7 @@ def test_label_smoothing_applies_to_every_level_and_feature_matching_is_refused(
     plain, smoothed = tiny(), tiny(label_smoothing=0.1)
     smoothed.set_weights(plain.get_weights())
     real = random_images(plain.image_shape, n=4)
-    fake = plain.training_fakes(real, plain._latents_numpy(4, 0), None)
+    fake = plain.training_fakes(real, plain.random_latents(4, 0), None)
     _, plain_terms = plain.discriminator_objective(real, fake, None)
     _, smoothed_terms = smoothed.discriminator_objective(real, fake, None)
     real_logits = plain.call_discriminator(real)

@@ -96,7 +96,7 @@ def test_arithmetic_on_known_vectors():
 
 def test_arithmetic_renders_with_a_model_and_checks_its_input():
     model = kgz.create_model("dcgan_tiny", seed=0)
-    z = model._latents_numpy(6, seed=0)
+    z = model.random_latents(6, seed=0)
     result = latent.arithmetic(model, [[0, 1], [2]], [[3, 4]], latents=z, num_samples=3,
                                noise=0.1, seed=1)
     assert result.latents.shape == (3, 8)
@@ -117,7 +117,7 @@ def test_arithmetic_renders_with_a_model_and_checks_its_input():
 
 def test_walk_strip_writes_a_one_row_png_of_the_right_size(tmp_path):
     model = kgz.create_model("dcgan_tiny", seed=0)
-    z = model._latents_numpy(2, seed=3)
+    z = model.random_latents(2, seed=3)
     path = latent.walk_strip(model, latent.interpolate(z[0], z[1], 7), tmp_path / "strip.png")
     with Image.open(path) as image:
         assert image.size == (7 * (16 + 2) + 2, 16 + 2 * 2)  # (width, height)
@@ -133,7 +133,7 @@ def test_walk_strip_writes_a_one_row_png_of_the_right_size(tmp_path):
 
 def test_walk_strip_passes_labels_to_a_conditional_model(tmp_path):
     model = kgz.create_model("cgan_tiny", seed=0)
-    z = model._latents_numpy(2, seed=0)
+    z = model.random_latents(2, seed=0)
     path = latent.walk_strip(model, latent.interpolate(z[0], z[1], 4), tmp_path / "c.png",
                              labels=1)
     with Image.open(path) as image:

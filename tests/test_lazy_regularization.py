@@ -167,7 +167,7 @@ def test_r1_and_path_length_reach_the_other_discriminator_outputs(name, head):
     value = model.r1_regularizer(real, None, labels)
     np.testing.assert_allclose(float(value), 0.5 * 2.0 * float(expected), rtol=1e-5)
     assert float(value) > 0
-    latents = tf.constant(model._latents_numpy(4, seed=1))
+    latents = tf.constant(model.random_latents(4, seed=1))
     lengths = losses.path_lengths(lambda w: model.path_length_images(w, labels),
                                   model.path_length_inputs(latents, labels))
     assert lengths.shape == (4,) and np.all(np.isfinite(lengths)) and np.all(lengths > 0)

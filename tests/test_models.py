@@ -72,7 +72,7 @@ def test_gan_max_norm_constraint_holds_after_updates():
 
 def test_uniform_latents_and_generate_latents_argument():
     model = kgz.create_model("gan_tiny", seed=0)  # GAN defaults to U(-1, 1)
-    z = model._latents_numpy(1000, seed=0)
+    z = model.random_latents(1000, seed=0)
     assert z.min() >= -1 and z.max() <= 1 and z.std() < 0.7
     np.testing.assert_array_equal(model.generate(3, latents=z[:3]), model.generate(3, seed=0))
 

@@ -178,7 +178,7 @@ def test_const_noise_is_deterministic_and_random_noise_is_per_seed():
     np.testing.assert_array_equal(random, model.generate(4, seed=2, noise_mode="random"))
     # image i's noise depends on (seed, i) only: the first images of a larger batch agree
     np.testing.assert_array_equal(model.generate(6, seed=2, noise_mode="random")[:4], random)
-    other = model.synthesize(model.map(model._latents_numpy(4, 2)), noise_mode="random", seed=3)
+    other = model.synthesize(model.map(model.random_latents(4, 2)), noise_mode="random", seed=3)
     assert not np.allclose(other, random, atol=1e-3)
     assert not np.allclose(random, model.generate(4, seed=2), atol=1e-3)
     # const: the same maps for every image of the batch
@@ -300,10 +300,10 @@ def test_style_mixing_grid_cells_are_the_mixed_ws():
     model = with_noise_strengths(tiny(), 0.2)  # (batched convolutions: round-off ~1e-6)
     grid = latent.style_mixing_grid(model, [1, 2], [5, 6, 7], crossover=2)
     assert grid.shape == (3, 4, 16, 16, 1)
-    ws_rows = model.map(np.concatenate([model._latents_numpy(1, s) for s in (1, 2)]))
-    ws_cols = model.map(np.concatenate([model._latents_numpy(1, s) for s in (5, 6, 7)]))
+    ws_rows = model.map(np.concatenate([model.random_latents(1, s) for s in (1, 2)]))
+    ws_cols = model.map(np.concatenate([model.random_latents(1, s) for s in (5, 6, 7)]))
     np.testing.assert_allclose(grid[0, 1:], model.generate(3, latents=np.concatenate(
-        [model._latents_numpy(1, s) for s in (5, 6, 7)])), atol=1e-5)
+        [model.random_latents(1, s) for s in (5, 6, 7)])), atol=1e-5)
     np.testing.assert_allclose(grid[1:, 0], model.synthesize(ws_rows), atol=1e-5)
     for i in range(2):
         for j in range(3):
@@ -327,7 +327,7 @@ def test_truncation_sweep_and_interpolate_w(tmp_path):
         np.testing.assert_allclose(sweep[i, 0], model.generate(1, seed=seed)[0], atol=1e-5)
     walk = latent.interpolate_w(model, 3, 4, steps=5, path=tmp_path / "walk.png")
     assert walk.ws.shape == (5, L, 8) and walk.images.shape == (5, 16, 16, 1)
-    ends = model.map(np.concatenate([model._latents_numpy(1, 3), model._latents_numpy(1, 4)]))
+    ends = model.map(np.concatenate([model.random_latents(1, 3), model.random_latents(1, 4)]))
     np.testing.assert_allclose(walk.ws[0], ends[0], atol=1e-6)
     np.testing.assert_allclose(walk.ws[-1], ends[1], atol=1e-6)
     np.testing.assert_allclose(walk.ws[2], (ends[0] + ends[1]) / 2, atol=1e-6)  # straight

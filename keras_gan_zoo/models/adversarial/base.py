@@ -437,7 +437,19 @@ class AdversarialModel(ImprovedTechniques, GeneratorEMA, LazyRegularization,
             return tf.random.stateless_uniform(shape, seed, minval=-1.0, maxval=1.0)
         return tf.random.stateless_normal(shape, seed)
 
-    def _latents_numpy(self, n, seed):
+    def random_latents(self, n, seed=None):
+        """`n` latents from the prior as a float32 numpy array, the ones `generate` uses.
+
+        Args:
+            n: how many.
+            seed: integer seed; `generate(n, seed=s)` draws exactly
+                `random_latents(n, s)`, so edits of these latents (interpolations,
+                truncation, style mixing) can be compared with plain samples.
+
+        Example:
+            >>> z = model.random_latents(8, seed=0)          # (8, latent_dim)
+            >>> same = model.generate(8, latents=z)          # == model.generate(8, seed=0)
+        """
         rng = np.random.default_rng(seed)
         if self.latent_distribution == "uniform":
             return rng.uniform(-1.0, 1.0, (n, self.latent_dim)).astype("float32")
@@ -446,7 +458,7 @@ class AdversarialModel(ImprovedTechniques, GeneratorEMA, LazyRegularization,
     def _latents_for(self, n, latents, seed):
         """`latents` checked to be (n, latent_dim) float32, or n fresh ones from `seed`."""
         if latents is None:
-            return self._latents_numpy(int(n), seed)
+            return self.random_latents(int(n), seed)
         latents = np.asarray(latents, dtype="float32")
         if latents.shape != (n, self.latent_dim):
             raise ValueError(

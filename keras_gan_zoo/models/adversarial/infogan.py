@@ -245,7 +245,9 @@ class InfoGAN(AdversarialModel):
         parts.append(2.0 * u[:, m:m + self.continuous_codes] - 1.0)
         return tf.concat(parts, axis=1)
 
-    def _latents_numpy(self, n, seed):
+    def random_latents(self, n, seed=None):
+        """`n` latents from the prior (noise, one-hot categorical codes, uniform
+        continuous codes) as a float32 numpy array, the ones `generate` uses."""
         rng = np.random.default_rng(seed)
         if self.latent_distribution == "uniform":
             noise = rng.uniform(-1.0, 1.0, (n, self.noise_dim))
@@ -477,7 +479,7 @@ class InfoGAN(AdversarialModel):
             raise ValueError(
                 f"values must be a non-empty 1-D sequence of numbers; got {values.dtype} of "
                 f"shape {values.shape}.")
-        latents = self._latents_numpy(int(num_columns), seed)
+        latents = self.random_latents(int(num_columns), seed)
         if fixed is not None:
             if isinstance(fixed, Mapping) and kind in fixed and self._code_count(kind) == 1:
                 raise ValueError(

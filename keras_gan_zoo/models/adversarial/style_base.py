@@ -570,7 +570,7 @@ class StyleBasedGAN(AdversarialModel):
             float32 numpy ws of shape (n, num_ws, w_dim).
 
         Example:
-            >>> ws = model.map(model._latents_numpy(8, seed=0), psi=0.7)
+            >>> ws = model.map(model.random_latents(8, seed=0), psi=0.7)
             >>> images = model.synthesize(ws)
         """
         psi, truncation_cutoff = self._check_truncation(psi, truncation_cutoff)

@@ -217,7 +217,7 @@ class StyleGAN(StyleBasedGAN):
         >>> model.compile()          # Adam(1e-3, beta_1=0, beta_2=0.99, epsilon=1e-8)
         >>> model.fit(padded_fashion_mnist, epochs=10)
         >>> images = model.generate(16, seed=0, psi=0.7)        # truncation trick
-        >>> ws = model.map(model._latents_numpy(4, seed=1))     # W space
+        >>> ws = model.map(model.random_latents(4, seed=1))     # W space
         >>> images = model.synthesize(ws)
 
     Reference:
