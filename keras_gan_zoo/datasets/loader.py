@@ -33,12 +33,19 @@ def load(
     download=False,
     scale=None,
     patch_size=None,
+    num_frames=None,
 ):
     """Loads a dataset as batches of float32 images in [-1, 1].
 
     Translation datasets (``list_datasets("translation")``) yield 2-tuples of image
     batches instead: ``(source, target)``, ``(a, b)`` or ``(lr, hr)``; see
-    :mod:`keras_gan_zoo.datasets.translation`.
+    :mod:`keras_gan_zoo.datasets.translation`. Video datasets (``list_datasets("video")``)
+    yield ``(B, T, 64, 64, 1)`` sequences (or ``(a, b)`` pairs of them) rendered on the fly;
+    see :mod:`keras_gan_zoo.datasets.video`.
+    Captioned datasets (``list_datasets("captions")``: "fashion_mnist_captions",
+    "fashion_mnist_captions_32") yield ``(images, captions)``, captions a tf.string
+    ``(B,)`` (``(images, captions, labels)`` with ``with_labels``); see
+    :mod:`keras_gan_zoo.datasets.captions`.
 
     Sources: ``"auto"`` uses TFDS if the dataset is already prepared in the TFDS
     data directory (it never downloads unless ``download=True``), otherwise the
@@ -51,7 +58,9 @@ def load(
         by 2 pixels of background to 32x32: the same images, order and labels); or of
         ``list_datasets("translation")``:
         "fashion_mnist_edges", "fashion_mnist_sneaker_boot", "fashion_mnist_sr",
-        "skimage_photos_sr", "cycle_gan_horse2zebra", ...
+        "skimage_photos_sr", "cycle_gan_horse2zebra", ...; or of ``list_datasets("video")``:
+        "moving_mnist", "moving_fashion", "moving_mnist_to_fashion",
+        "moving_mnist_to_fashion_paired".
       split: "train" or "test" ("validation" too for celeb_a).
       batch_size: positive int.
       with_labels: yield ``(images, labels)`` with int32 labels of shape (B,).
@@ -63,11 +72,13 @@ def load(
         to that file prefix, False disables. In-memory arrays without a resize are
         never re-cached.
       source: "auto", "tfds" or "offline".
-      limit: keep only the first ``limit`` examples of the split (before shuffling).
+      limit: keep only the first ``limit`` examples of the split (before shuffling); for
+        videos, render at most ``limit`` sequences per epoch.
       data_dir: TFDS data directory (default: $TFDS_DATA_DIR or ~/tensorflow_datasets).
       download: let TFDS download and prepare a missing dataset (needs internet).
       scale: super-resolution datasets only: the downsampling factor (default 4).
       patch_size: "skimage_photos_sr" only: the side of the HR crops (default 96).
+      num_frames: video datasets only: frames per sequence (default 20).
 
     Returns:
       A ``tf.data.Dataset`` of ``(B, H, W, C)`` float32 images (or ``(images, labels)``),
@@ -85,7 +96,7 @@ def load(
       TensorSpec(shape=(128, 28, 28, 1), dtype=tf.float32, name=None)
     """
     spec = get_spec(name)
-    if spec.kind not in ("image", "translation"):
+    if spec.kind not in ("image", "translation", "video", "captions"):
         raise ValueError(
             f"{spec.name!r} is an {spec.kind} dataset, not images: use "
             f"keras_gan_zoo.datasets.load_{spec.kind}({spec.name!r}, ...)."
@@ -106,6 +117,25 @@ def load(
         raise ValueError(
             f"Dataset {spec.name!r} yields ({', '.join(spec.domain_names)}) image pairs, "
             f"not class labels; call load({spec.name!r}) with with_labels=False."
+        )
+    if with_labels and spec.kind == "video":
+        raise ValueError(
+            f"Dataset {spec.name!r} yields videos without class labels; call "
+            f"load({spec.name!r}) with with_labels=False."
+        )
+    if num_frames is not None and spec.kind != "video":
+        raise ValueError(
+            f"num_frames applies to the video datasets ({', '.join(_video_names())}), not to "
+            f"{spec.name!r}; got num_frames={num_frames!r}."
+        )
+    if spec.kind == "video":
+        from .video import load_video
+
+        return load_video(
+            spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
+            drop_remainder=drop_remainder, image_size=image_size, source=source, limit=limit,
+            data_dir=data_dir, download=download, scale=scale, patch_size=patch_size,
+            num_frames=num_frames,
         )
     if with_labels and spec.num_classes is None:
         raise ValueError(
@@ -131,6 +161,14 @@ def load(
             f"scale and patch_size apply to the super-resolution datasets "
             f"({', '.join(_super_resolution_names())}), not to {spec.name!r}; got "
             f"scale={scale!r}, patch_size={patch_size!r}."
+        )
+    if spec.kind == "captions":
+        from .captions import load_captions
+
+        return load_captions(
+            spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
+            drop_remainder=drop_remainder, with_labels=with_labels, image_size=image_size,
+            cache=cache, source=source, limit=limit, data_dir=data_dir, download=download,
         )
 
     tried = []
@@ -187,6 +225,12 @@ def load(
         message = f"{spec.name!r} is made from {source_spec.name!r}, which is not available.\n" \
             + message
     raise DatasetUnavailableError(message)
+
+
+def _video_names():
+    from .catalog import CATALOG
+
+    return sorted(n for n, s in CATALOG.items() if s.kind == "video")
 
 
 def _super_resolution_names():
