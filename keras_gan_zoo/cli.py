@@ -9,6 +9,7 @@
     keras-gan-zoo translate runs/pix2pix/model.keras --input edges/ --out translated/ --grid
     keras-gan-zoo evaluate runs/dcgan/model.keras --dataset fashion_mnist --metrics fid,kid,is,pr
     keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
+    keras-gan-zoo launch --workers 2 -- train dcgan --epochs 1 --out runs/dcgan_2w
 
 `train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
 optimizer state) after every epoch and a sample grid into `OUT/samples/`. Run the
@@ -16,6 +17,10 @@ same command again with a larger `--epochs` and it resumes from the checkpoint;
 `--restart` starts over instead. A translator trains on a translation dataset
 (`keras-gan-zoo list`); its grid shows input | output | target of the first 8 test
 examples (both directions of a two-domain model).
+
+`train` honours `TF_CONFIG`: as one worker of a multi-worker cluster it trains under
+`MultiWorkerMirroredStrategy`, `--batch-size` per worker, and only the chief writes
+`OUT` (docs/distributed.md). `launch` runs such a cluster as local processes.
 
 `translate` runs a translator (pix2pix, CycleGAN, ...) on one PNG/JPEG or on every image
 under a folder and writes one PNG per input, under the same relative name, into `--out`.
@@ -49,6 +54,8 @@ def _parse_override(text):
 
 
 def _parser():
+    from keras_gan_zoo import launcher
+
     parser = argparse.ArgumentParser(
         prog="keras-gan-zoo", description="Generative models for Keras 3 on TensorFlow."
     )
@@ -149,6 +156,25 @@ def _parser():
     export = commands.add_parser("export", help="export the generator as a TF SavedModel")
     export.add_argument("checkpoint", help="a .keras file or a pretrained name")
     export.add_argument("directory")
+
+    launch = commands.add_parser(
+        "launch", help="run `train` as N local workers of one multi-worker job",
+        usage="keras-gan-zoo launch --workers N [--port P] [--timeout S] -- train MODEL ...",
+        description="Starts N processes of `keras-gan-zoo train ...` on this machine, each "
+                    "with a TF_CONFIG naming all N workers on 127.0.0.1, streams their "
+                    "output prefixed by [worker i] and waits. If a worker fails, the launch "
+                    "times out or is interrupted, all workers are stopped. The chief "
+                    "(worker 0) writes OUT; --batch-size is per worker. On a real cluster "
+                    "set TF_CONFIG on each machine instead (docs/distributed.md).")
+    launch.add_argument("--workers", type=int, required=True, metavar="N",
+                        help="number of worker processes")
+    launch.add_argument("--port", type=int, default=None, metavar="P",
+                        help="listen on ports P..P+N-1 (default: free ports)")
+    launch.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help=f"stop the workers and exit {launcher.TIMEOUT_STATUS} after "
+                             "this long")
+    launch.add_argument("worker_command", nargs=argparse.REMAINDER, metavar="-- train ...",
+                        help="the train command every worker runs")
     return parser
 
 
@@ -227,10 +253,43 @@ def _score(metrics):
 
 
 def cmd_train(args):
+    """`train` in one process, or as one worker of the cluster `TF_CONFIG` names: the
+    model and its optimizers built in the strategy's scope, `--batch-size` per worker,
+    files written by the chief only (the other workers write into temporary
+    directories that they delete)."""
+    from keras_gan_zoo import distribute
+
+    strategy = distribute.strategy_from_environment()  # before any other TensorFlow op
+    args.out = args.out or os.path.join("runs", args.model)
+    workers = distribute.num_workers()
+    with strategy.scope(), distribute.worker_output_dir(args.out) as outputs:
+        if workers > 1:
+            per_worker, args.batch_size = args.batch_size, distribute.global_batch_size(
+                args.batch_size)
+            chief = distribute.is_chief()
+            if not chief:
+                args.verbose = 0  # one progress bar, the chief's
+            print(f"Worker {distribute.worker_index()} of {workers}, "
+                  + (f"the chief: writes {args.out}" if chief else
+                     f"writes into {outputs} (deleted at the end)")
+                  + f"; global batch {args.batch_size} = {per_worker} per worker x {workers}.")
+        args.outputs = outputs
+        return _train(args)
+
+
+def _written(args, *names):
+    """A path this process writes: under OUT on the chief (or alone), under its
+    temporary directory on another worker."""
+    return os.path.join(args.outputs, *names)
+
+
+def _train(args):
+    """Dispatches by family; trains the models of images from noise itself."""
     import keras
     import numpy as np
 
     import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
 
     kgz.registry.model_class(args.model)  # fail fast on an unknown name
     family = kgz.registry.model_family(args.model)
@@ -287,15 +346,17 @@ def cmd_train(args):
                                                                model.num_classes)},
                        "num_samples": model.num_classes**2, "nrow": model.num_classes}
     callbacks = [
-        kgz.callbacks.SampleGrid(os.path.join(out, "samples"), every=args.sample_every,
+        kgz.callbacks.SampleGrid(_written(args, "samples"), every=args.sample_every,
                                  seed=args.seed, **grid_kwargs),
-        kgz.callbacks.TrainingCheckpoint(checkpoint),
+        kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras")),
     ]
-    history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,
-                        steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
-                        verbose=args.verbose)
-    _append_history(out, history)
-    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')}")
+    history = model.fit(distribute.shard_by_data(dataset), epochs=args.epochs,
+                        initial_epoch=done, steps_per_epoch=args.steps_per_epoch,
+                        callbacks=callbacks, verbose=args.verbose)
+    _append_history(args.outputs, history)
+    if distribute.is_chief():
+        print(f"Checkpoint: {checkpoint}\n"
+              f"Samples:    {os.path.join(out, 'samples', 'latest.png')}")
     return 0
 
 
@@ -325,7 +386,31 @@ def _resume_state(args):
             print(f"Resuming under {policy}, the precision this checkpoint trained with.")
     else:
         policy = kgz.precision.set_precision(args.precision)
+    _check_workers_start_alike(done, policy, checkpoint)
     return out, checkpoint, done, policy
+
+
+def _check_workers_start_alike(done, policy, checkpoint):
+    """Under a multi-worker strategy, a ValueError unless every worker resumes after
+    the same epoch under the same precision policy (a collective: all workers call it).
+    Workers that disagree would build different graphs and wait for each other in
+    their first all-reduce for ever."""
+    import tensorflow as tf
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
+
+    policies = sorted(kgz.precision.PRECISIONS.values())
+    code = policies.index(policy) if policy in policies else len(policies)
+    starts = distribute.gather_from_workers(tf.distribute.get_strategy(), [done, code])
+    if len({tuple(start) for start in starts}) > 1:
+        seen = "; ".join(
+            f"replica {i}: after epoch {epochs}, "
+            f"{policies[code] if code < len(policies) else 'another policy'}"
+            for i, (epochs, code) in enumerate(starts))
+        raise ValueError(f"the workers do not start alike ({seen}). Every worker must read "
+                         f"the same {checkpoint} (put --out on storage all workers share, or "
+                         "pass --restart) and train under the same --precision.")
 
 
 def _append_history(out, history):
@@ -393,6 +478,7 @@ def _train_translator(args):
     import keras
 
     import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
     from keras_gan_zoo.metrics.translation import translation_test_data
 
     cls = kgz.registry.model_class(args.model)
@@ -464,25 +550,28 @@ def _train_translator(args):
         grid_kwargs["translate_kwargs"] = [{}, {"seed": args.seed}, {"seed": args.seed + 1}]
     if len(model.directions) == 2:
         targets = None if info["pairing"] == "unpaired" else (b, a)
-        grid = kgz.callbacks.TranslationGrid(os.path.join(out, "samples"), images=(a, b),
+        grid = kgz.callbacks.TranslationGrid(_written(args, "samples"), images=(a, b),
                                              targets=targets, direction="both",
                                              every=args.sample_every, **grid_kwargs)
         layout = ("input | output | translated back" if targets is None
                   else "input | output | target") + ", a -> b rows then b -> a"
     else:
-        grid = kgz.callbacks.TranslationGrid(os.path.join(out, "samples"), images=a,
+        grid = kgz.callbacks.TranslationGrid(_written(args, "samples"), images=a,
                                              targets=b, every=args.sample_every, **grid_kwargs)
         layout = "input | output" + (" (z = 0, 2 draws)" if grid_kwargs else "") + " | target"
     names = " <-> ".join(model.domain_names) if len(model.directions) == 2 \
         else " -> ".join(model.domain_names)
     print(f"Training {args.model} ({names}) on {args.dataset} ({dataset.source}), "
           f"precision {policy}, epochs {done + 1}..{args.epochs} -> {out}")
-    history = model.fit(dataset, epochs=args.epochs, initial_epoch=done,
-                        steps_per_epoch=args.steps_per_epoch, verbose=args.verbose,
-                        callbacks=[grid, kgz.callbacks.TrainingCheckpoint(checkpoint)])
-    _append_history(out, history)
-    print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples', 'latest.png')} "
-          f"({layout}, {len(a)} test examples)")
+    history = model.fit(distribute.shard_by_data(dataset), epochs=args.epochs,
+                        initial_epoch=done, steps_per_epoch=args.steps_per_epoch,
+                        verbose=args.verbose, callbacks=[
+                            grid, kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
+    _append_history(args.outputs, history)
+    if distribute.is_chief():
+        print(f"Checkpoint: {checkpoint}\n"
+              f"Samples:    {os.path.join(out, 'samples', 'latest.png')} "
+              f"({layout}, {len(a)} test examples)")
     return 0
 
 
@@ -492,12 +581,14 @@ def _train_sequence(args):
     import keras
 
     import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
 
     out = args.out or os.path.join("runs", args.model)
     checkpoint = os.path.join(out, "model.keras")
     state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
     done = state.get("epochs", 0)
     policy = kgz.precision.set_precision(state["dtype_policy"] if done else args.precision)
+    _check_workers_start_alike(done, policy, checkpoint)
     overrides, text_model = dict(args.overrides), kgz.registry.model_class(args.model).input_kind
     if text_model == "tokens":
         text = kgz.datasets.load_text(args.text or "python_docs")[: args.limit]
@@ -525,7 +616,7 @@ def _train_sequence(args):
     if done >= args.epochs:
         print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
         return 0
-    samples = os.path.join(out, "samples")
+    samples = _written(args, "samples")
 
     def write_sample(epoch, logs=None):
         os.makedirs(samples, exist_ok=True)
@@ -539,14 +630,19 @@ def _train_sequence(args):
                     1, length=model.sample_rate, seed=args.seed, labels=labels)[0])
 
     print(f"Training {args.model} ({policy}), epochs {done + 1}..{args.epochs} -> {out}")
-    history = model.fit(data, epochs=args.epochs, initial_epoch=done, validation_data=valid,
-                        steps_per_epoch=args.steps_per_epoch, verbose=args.verbose, callbacks=[
+    if valid is not None:
+        valid = distribute.shard_by_data(valid)
+    history = model.fit(distribute.shard_by_data(data), epochs=args.epochs, initial_epoch=done,
+                        validation_data=valid, steps_per_epoch=args.steps_per_epoch,
+                        verbose=args.verbose, callbacks=[
                             keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
-                            kgz.callbacks.TrainingCheckpoint(checkpoint)])
-    _append_history(out, history)
-    if text_model == "tokens":
-        print(f"Held-out bits per char: {model.evaluate_text(test)['bits_per_char']:.4f}")
-    print(f"Checkpoint: {checkpoint}\nSamples:    {samples}")
+                            kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
+    _append_history(args.outputs, history)
+    held_out = model.evaluate_text(test)["bits_per_char"] if text_model == "tokens" else None
+    if distribute.is_chief():
+        if held_out is not None:
+            print(f"Held-out bits per char: {held_out:.4f}")
+        print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples')}")
     return 0
 
 
@@ -774,6 +870,13 @@ def cmd_evaluate(args):
     return 0
 
 
+def cmd_launch(args):
+    from keras_gan_zoo.launcher import run_local_workers, zoo_command
+
+    return run_local_workers(zoo_command(args.worker_command), args.workers, port=args.port,
+                             timeout=args.timeout)
+
+
 def cmd_export(args):
     model = _load_checkpoint(args.checkpoint)
     print(model.export_generator(args.directory))
@@ -783,7 +886,8 @@ def cmd_export(args):
 def main(argv=None):
     args = _parser().parse_args(argv)
     commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
-                "translate": cmd_translate, "evaluate": cmd_evaluate, "export": cmd_export}
+                "translate": cmd_translate, "evaluate": cmd_evaluate, "export": cmd_export,
+                "launch": cmd_launch}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, RuntimeError) as error:

@@ -61,6 +61,7 @@ from keras_gan_zoo.models.replicas import (
     all_replicas_true,
     apply_if,
     batch_share,
+    logs_for_fit,
     replica_id,
 )
 
@@ -490,7 +491,7 @@ class GenerativeModel(keras.Model):
         """Updates the trackers named in `values` and returns fit's logs."""
         for name, value in values.items():
             self._trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return logs_for_fit({m.name: m.result() for m in self.metrics})
 
     def finish_step(self, values):
         """The end of a `train_step`: counts the step and `report`s its values."""

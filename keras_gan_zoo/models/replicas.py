@@ -15,6 +15,48 @@ def num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
+def in_multi_worker_mode():
+    """Whether the current strategy spans several processes.
+
+    Returns:
+        True under a `MultiWorkerMirroredStrategy` whose cluster (from `TF_CONFIG`)
+        has more than one worker; False for one process, with any strategy.
+
+    Example:
+        >>> in_multi_worker_mode()  # no strategy
+        False
+    """
+    strategy = tf.distribute.get_strategy()
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    # The test Keras itself uses to pick its multi-worker reduction of fit's logs.
+    return bool(strategy.extended._in_multi_worker_mode())
+
+
+def logs_for_fit(logs):
+    """fit's logs (`{name: scalar}`) in the shape Keras can reduce over workers.
+
+    Keras 3 reduces the logs a `train_step` returns under a multi-worker strategy with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars ("Invalid
+    reduction dimension 0 for input with 0 dimensions", keras-team/keras#20585,
+    tensorflow/tensorflow#72388). In multi-worker mode each value becomes shape (1,),
+    which that reduction averages over the workers back to a scalar; elsewhere the
+    logs are returned unchanged.
+
+    Args:
+        logs: dict of scalar tensors.
+
+    Returns:
+        The same dict, with values of shape (1,) in multi-worker mode.
+
+    Example:
+        >>> return logs_for_fit({m.name: m.result() for m in self.metrics})
+    """
+    if not in_multi_worker_mode():
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
 def replica_id():
     """Index of the replica running this code (0 outside a replica context)."""
     ctx = tf.distribute.get_replica_context()
