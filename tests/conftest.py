@@ -36,3 +36,12 @@ def mirrored_strategy():
     """
     devices = [d.name for d in tf.config.list_logical_devices("CPU")[:2]]
     return tf.distribute.MirroredStrategy(devices)
+
+
+@pytest.fixture
+def offline_datasets_only(monkeypatch, tmp_path_factory):
+    """No user directory of (Fashion-)MNIST IDX files and an empty TFDS data dir, so a
+    dataset test knows its source: the offline files this machine installs."""
+    for var in ("KERAS_GAN_ZOO_FASHION_MNIST_DIR", "KERAS_GAN_ZOO_MNIST_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path_factory.mktemp("empty_tfds")))

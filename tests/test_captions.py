@@ -14,15 +14,9 @@ from keras_gan_zoo import datasets
 from keras_gan_zoo.datasets import captions as C
 
 NAME = "fashion_mnist_captions"
-ENV_VARS = ("KERAS_GAN_ZOO_FASHION_MNIST_DIR", "KERAS_GAN_ZOO_MNIST_DIR")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path_factory):
-    """No user env var, and an empty TFDS data dir: the data come from the IDX files."""
-    for var in ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path_factory.mktemp("empty_tfds")))
+pytestmark = pytest.mark.usefixtures("offline_datasets_only")
 
 
 def _epoch(ds):

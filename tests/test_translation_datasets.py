@@ -14,11 +14,7 @@ FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 SNEAKER, ANKLE_BOOT = 7, 9
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path_factory):
-    """No user env var, and an empty TFDS data dir: every test knows its source."""
-    monkeypatch.delenv("KERAS_GAN_ZOO_FASHION_MNIST_DIR", raising=False)
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path_factory.mktemp("empty_tfds")))
+pytestmark = pytest.mark.usefixtures("offline_datasets_only")
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,7 @@ VIDEO_NAMES = ["moving_fashion", "moving_mnist", "moving_mnist_to_fashion",
                "moving_mnist_to_fashion_paired"]
 
 
-@pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path_factory):
-    """No user env var, and an empty TFDS data dir: every test knows its source."""
-    for var in ("KERAS_GAN_ZOO_FASHION_MNIST_DIR", "KERAS_GAN_ZOO_MNIST_DIR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path_factory.mktemp("empty_tfds")))
+pytestmark = pytest.mark.usefixtures("offline_datasets_only")
 
 
 @pytest.fixture(scope="module")

@@ -782,8 +782,7 @@ def caption_folder(directory, image_size=(64, 64), channels=3, batch_size=128, s
     """
     root, files = list_image_files(directory)
     image_size = pipeline.check_image_size(image_size, allow_none=False)
-    if channels not in (1, 3) or isinstance(channels, bool):
-        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
+    channels = pipeline.check_channels(channels)
     batch_size = pipeline.check_batch_size(batch_size)
     seed = pipeline.check_seed(seed)
     cache = pipeline.check_cache(cache)

@@ -134,8 +134,7 @@ def image_folder(
     if not os.path.isdir(root):
         list_image_files(root)  # raises the "does not exist" ValueError
     image_size = pipeline.check_image_size(image_size, allow_none=False)
-    if channels not in (1, 3) or isinstance(channels, bool):
-        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
+    channels = pipeline.check_channels(channels)
     batch_size = pipeline.check_batch_size(batch_size)
     seed = pipeline.check_seed(seed)
     cache = pipeline.check_cache(cache)

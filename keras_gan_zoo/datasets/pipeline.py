@@ -42,6 +42,13 @@ def check_batch_size(batch_size):
     return int(batch_size)
 
 
+def check_channels(channels):
+    """Returns ``channels`` (1: grayscale, 3: RGB) as int; ValueError otherwise."""
+    if not _is_int(channels) or channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}.")
+    return int(channels)
+
+
 def check_limit(limit):
     """Returns ``limit`` (None or a positive int)."""
     if limit is None:
