@@ -30,6 +30,14 @@ FID curve, the best epoch, the epochs asked and run and what stopped training
 ("stopping"); `--epochs` is then an upper bound. For an autoencoding model the
 "generator" is what samples images: the decoder, plus the autoencoder's code mixture.
 
+Resuming: `--resume` continues the run in `--out` from its checkpoint (weights, optimizer
+state, generator EMA and step counter, under the precision it trained with) up to `--epochs`
+in all, e.g. a run the budget stopped while its FID was still falling. metrics.json then
+describes both parts: the FID curve, the epochs, steps, time and CPU time add up, and
+"resumed" names the epoch and the first part's command. `--max_minutes` and `--patience`
+count from the resume, and the data order starts again from the seed's first epoch, so
+the result is not step for step the uninterrupted run's.
+
 Smoke test (about half a minute): `python applications/dcgan_fashion_mnist.py --limit 256 --epochs 1
 --fid_every 0 --patience 0 --base_filters 4 --eval_samples 200 --out runs/smoke`.
 """
@@ -76,6 +84,10 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_eve
     flags.DEFINE_float("max_minutes", max_minutes,
                        "Wall-clock budget of training in minutes: stop after the epoch "
                        "whose successor would overrun it (0: no budget).")
+    flags.DEFINE_bool("resume", False,
+                      "Continue the run in --out from its checkpoint (weights, optimizer "
+                      "state, generator EMA and step counter, under the precision it trained "
+                      "with) up to --epochs in all; see `run`.")
 
 
 def class_rows(model, columns, seed):
@@ -146,6 +158,25 @@ def without_ema(model, out):
     return {"without_ema": measured, "fid_without_ema": measured["fid"]}
 
 
+def _earlier_run(out, checkpoint):
+    """`(metrics.json of the run in out, epochs its checkpoint holds)` for `--resume`;
+    ValueError when there is nothing to resume or nothing left to train."""
+    state = kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+    metrics_path = os.path.join(out, "metrics.json")
+    if not state.get("epochs") or not os.path.isfile(metrics_path):
+        raise ValueError(f"--resume: {out} holds no finished recipe run (expected "
+                         f"{checkpoint}, its .json state and metrics.json).")
+    with open(metrics_path, encoding="utf-8") as f:
+        earlier = json.load(f)
+    if earlier.get("epochs") != state["epochs"]:
+        raise ValueError(f"--resume: {checkpoint} holds {state['epochs']} epochs but "
+                         f"{metrics_path} records {earlier.get('epochs')}; not one run.")
+    if state["epochs"] >= FLAGS.epochs:
+        raise ValueError(f"--resume: {checkpoint} already holds {state['epochs']} epochs; "
+                         f"pass --epochs above it (the total, not the epochs to add).")
+    return earlier, int(state["epochs"])
+
+
 def stopping_callbacks():
     """The FID checks, early stopping and time budget of the flags, in the order they
     must run: `(callbacks, monitor, early_stopping, budget)` (None when off)."""
@@ -166,9 +197,13 @@ def stopping_callbacks():
     return callbacks, monitor, early, budget
 
 
-def stopping_record(history, monitor, early, budget):
-    """What metrics.json records about when and why training stopped."""
-    record = {"epochs_asked": FLAGS.epochs, "epochs_run": len(history.epoch),
+def stopping_record(history, monitor, early, budget, earlier=None, initial_epoch=0):
+    """What metrics.json records about when and why training stopped; for a resumed run
+    (`initial_epoch` epochs done before), `earlier` is the first part's record, whose FID
+    checks come first in the curve."""
+    earlier = earlier or {}
+    epochs_run = initial_epoch + len(history.epoch)
+    record = {"epochs_asked": FLAGS.epochs, "epochs_run": epochs_run,
               "max_minutes": FLAGS.max_minutes or None,
               "stopped_by": None, "fid_every": FLAGS.fid_every or None}
     if early is not None and early.stopped_epoch > 0:
@@ -176,9 +211,15 @@ def stopping_record(history, monitor, early, budget):
     elif budget.stopped_epoch is not None:
         record["stopped_by"] = f"time budget ({FLAGS.max_minutes:g} min)"
     if monitor is not None:
-        curve = [{key: (int(value) if key == "epoch" else round(float(value), 4))
-                  for key, value in point.items()} for point in monitor.history]
+        curve = list(earlier.get("fid_curve") or []) + [
+            {key: (int(value) if key == "epoch" else round(float(value), 4))
+             for key, value in point.items()} for point in monitor.history]
         best = min(curve, key=lambda point: point["fid"]) if curve else None
+        if best is None or best["epoch"] <= initial_epoch:  # none, or in the earlier part
+            losses_at_best = best and earlier.get("losses_at_best_epoch")
+        else:
+            losses_at_best = {key: round(float(values[best["epoch"] - initial_epoch - 1]), 4)
+                              for key, values in history.history.items() if key != "fid"}
         record.update({
             "fid_samples": FLAGS.fid_samples,
             "fid_real": monitor.num_real,
@@ -186,12 +227,10 @@ def stopping_record(history, monitor, early, budget):
             "best_epoch": best and best["epoch"],
             "best_fid_during_training": best and best["fid"],
             "restored_best_weights": bool(early is not None and best is not None
-                                          and best["epoch"] != len(history.epoch)),
+                                          and best["epoch"] != epochs_run),
             # final_losses are the last epoch's; these are the epoch whose weights ship
             # when the best check's weights were restored.
-            "losses_at_best_epoch": best and {
-                key: round(float(values[best["epoch"] - 1]), 4)
-                for key, values in history.history.items() if key != "fid"},
+            "losses_at_best_epoch": losses_at_best,
         })
     return record
 
@@ -221,14 +260,20 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     """
     out = FLAGS.out or os.path.join("runs", name)
     os.makedirs(out, exist_ok=True)
-    policy = kgz.precision.set_precision(FLAGS.precision)
-    model = build_model(model_name, **model_kwargs)
-    model.compile()
+    checkpoint = os.path.join(out, f"{name}.keras")
+    earlier, done = (_earlier_run(out, checkpoint) if FLAGS.resume else (None, 0))
+    if earlier:
+        policy = kgz.precision.set_precision(earlier["dtype_policy"])
+        model = keras.models.load_model(checkpoint)
+        print(f"Resuming {checkpoint} after epoch {done} under {policy}.")
+    else:
+        policy = kgz.precision.set_precision(FLAGS.precision)
+        model = build_model(model_name, **model_kwargs)
+        model.compile()
     conditional = bool(getattr(model, "conditional", False))
     dataset = kgz.datasets.load(FLAGS.dataset, batch_size=FLAGS.batch_size, seed=FLAGS.seed,
                                 limit=FLAGS.limit, with_labels=conditional)
     steps_per_epoch = len(dataset)
-    checkpoint = os.path.join(out, f"{name}.keras")
     grid_kwargs = {}
     if conditional:  # one row per class
         labels = np.repeat(np.arange(model.num_classes), 10)
@@ -238,13 +283,17 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     saver = kgz.callbacks.TrainingCheckpoint(checkpoint)
     start, start_cpu = time.perf_counter(), time.process_time()
     history = model.fit(
-        dataset, epochs=FLAGS.epochs, verbose=2,
+        dataset, epochs=FLAGS.epochs, initial_epoch=done, verbose=2,
         callbacks=[kgz.callbacks.SampleGrid(os.path.join(out, "samples"), seed=FLAGS.seed,
                                             **grid_kwargs),
                    *stopping, saver],
     )
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - start_cpu
+    epochs = done + len(history.epoch)
+    if earlier:
+        seconds += earlier["train_seconds"]
+        cpu_seconds += earlier["train_cpu_seconds"]
     finalized = None
     if finalize is not None:
         start_finalize = time.perf_counter()
@@ -252,8 +301,9 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
                      "seconds": round(time.perf_counter() - start_finalize, 1)}
     # The checkpoint of the last epoch does not hold restored best weights nor what
     # `finalize` fitted: write the final state.
-    saver.save(len(history.epoch), {k: v[-1] for k, v in history.history.items()})
-    stopped = stopping_record(history, monitor, early, budget)
+    saver.save(epochs, {k: v[-1] for k, v in history.history.items()})
+    stopped = stopping_record(history, monitor, early, budget,
+                              earlier and earlier["stopping"], done)
 
     # Everything below measures what ships: the checkpoint reloaded in float32 and the
     # generator file (float16 kernels) that load_generator reads.
@@ -286,8 +336,8 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
         "config": model.get_config(),
         "dataset": FLAGS.dataset,
         "train_examples": int(FLAGS.batch_size * steps_per_epoch),
-        "epochs": len(history.epoch),
-        "steps": int(steps_per_epoch * len(history.epoch)),
+        "epochs": epochs,
+        "steps": int(steps_per_epoch * epochs),
         "stopping": stopped,
         "batch_size": FLAGS.batch_size,
         "dtype_policy": policy,
@@ -295,6 +345,11 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
         # process CPU time of fit (all threads, FID checks included): the "CPU-minutes"
         # of a budget, which on this 2-core machine run about twice the wall minutes.
         "train_cpu_seconds": round(cpu_seconds, 1),
+        # a resumed run: where it resumed and the first part's command (the times above
+        # and the FID curve are of both parts)
+        "resumed": earlier and {"after_epoch": done, "earlier_command": earlier["command"],
+                                "earlier_train_seconds": earlier["train_seconds"],
+                                "earlier_train_cpu_seconds": earlier["train_cpu_seconds"]},
         "machine": publish.machine_description(),
         "final_losses": {k: float(v[-1]) for k, v in history.history.items()
                          if k != "fid"},

@@ -20,6 +20,7 @@ import urllib.parse
 import zipfile
 
 import h5py
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -928,3 +929,37 @@ def test_autoencoder_recipe_trains_until_the_fid_stops_improving(tmp_path, regis
     gen = kgz.applications.load_generator("ae_recipe_test", origin=str(out))
     full = kgz.applications.load_model("ae_recipe_test", origin=str(out))
     np.testing.assert_allclose(gen.generate(6, seed=2), full.generate(6, seed=2), atol=2e-2)
+
+
+def test_a_recipe_run_resumes_from_its_checkpoint(tmp_path):
+    """`--resume` continues a finished recipe run: the optimizer state and step counter
+    go on (the generator's Adam counts both parts' steps), metrics.json adds up the two
+    parts and keeps the first part's FID checks; nothing left to train is an error."""
+    out = tmp_path / "run"
+    command = [sys.executable, os.path.join(REPO, "applications", "dcgan_fashion_mnist.py"),
+               "--limit", "128", "--batch_size", "32", "--base_filters", "4",
+               "--fid_every", "1", "--fid_samples", "100", "--patience", "0",
+               "--eval_samples", "0", "--precision", "fp32", "--out", str(out)]
+
+    def run(*flags):
+        return subprocess.run(command + list(flags), capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+
+    first = run("--epochs", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    earlier = json.loads((out / "metrics.json").read_text())
+    second = run("--epochs", "3", "--resume")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "after epoch 1" in second.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 3 and metrics["steps"] == 12
+    assert [p["epoch"] for p in metrics["stopping"]["fid_curve"]] == [1, 2, 3]
+    assert metrics["stopping"]["fid_curve"][0] == earlier["stopping"]["fid_curve"][0]
+    assert metrics["resumed"]["after_epoch"] == 1
+    assert metrics["resumed"]["earlier_command"] == earlier["command"]
+    assert metrics["train_seconds"] > earlier["train_seconds"]
+    model = keras.models.load_model(str(out / "dcgan_fashion_mnist.keras"))
+    assert int(model.generator_optimizer.iterations) == 12
+    assert int(model.step_counter.numpy()) == 12
+    again = run("--epochs", "3", "--resume")
+    assert again.returncode != 0 and "already holds 3 epochs" in again.stderr
