@@ -17,8 +17,9 @@ of 2,000 samples after every epoch, early stopping after 3 checks without improv
 the 2 cores).
 
 DiffAugment is off by default: it is meant for limited data and Fashion-MNIST has 60,000
-images; which default gives the better FID here is not measured yet (run the recipe again
-with `--diff_augment color,translation,cutout` for the comparison).
+images. Measured: the recipe with `--diff_augment color,translation,cutout` reaches FID
+48.42 (56.26 without the EMA) in the same budget and 5 epochs, against 43.88 (38.90)
+(docs/applications.md, "With DiffAugment, epoch by epoch").
 
 Measured here with a 30-second probe (fashion_mnist_32, mixed_bfloat16, the 2-core
 machine shared with other jobs, load average 3-4): 0.70 s per step at batch 64 (91
