@@ -215,6 +215,13 @@ def cmd_list(args):
         info = kgz.datasets.info(name)
         domains = " -> ".join(info["domain_names"])
         print(f"  {name:<{width}} {domains:<22} {info['description']}")
+    for kind, use in (("video", "(B, T, H, W, 1) videos, or (a, b) pairs of them"),
+                      ("captions", "(images, captions) for text-to-image models")):
+        names = kgz.datasets.list_datasets(kind)
+        print(f"{kind} datasets (kgz.datasets.load(NAME): {use}; no model trains on them "
+              "from the CLI yet):")
+        for name in names:
+            print(f"  {name:<{width}} {kgz.datasets.info(name)['description']}")
     print("pretrained (keras-gan-zoo sample NAME, or translate NAME for a translator; FID of "
           "the dataset's domain classifier, or the test NLL of an autoregressive model):")
     for name in kgz.applications.list_pretrained(args.pattern):

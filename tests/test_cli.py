@@ -18,7 +18,8 @@ TRAIN = ["train", "dcgan_tiny", "--dataset", "fashion_mnist", "--limit", "256",
 def test_list_names_models_and_datasets(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("dcgan", "gan", "fashion_mnist", "mnist"):
+    for name in ("dcgan", "gan", "fashion_mnist", "mnist", "moving_mnist_to_fashion_paired",
+                 "fashion_mnist_captions_32"):
         assert name in out
     assert "dcgan_tiny" not in out
     assert cli.main(["list", "--tiny", "dc*"]) == 0
