@@ -192,6 +192,17 @@ def _pids(directory):
     return [int(path.read_text()) for path in sorted(directory.glob("*.pid"))]
 
 
+def _wait_for_pids(directory, count, seconds=30):
+    """The pids of `count` stand-in workers once all have recorded theirs (asserted
+    within `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while len(_pids(directory)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = _pids(directory)
+    assert len(pids) == count
+    return pids
+
+
 def _assert_gone(pids):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
@@ -244,11 +255,7 @@ def test_an_interrupted_launch_stops_every_worker(tmp_path, sig):
          str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while len(_pids(tmp_path)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        pids = _pids(tmp_path)
-        assert len(pids) == 2
+        pids = _wait_for_pids(tmp_path, 2)
         proc.send_signal(sig)
         text, _ = proc.communicate(timeout=launcher.TERMINATE_GRACE_SECONDS + 15)
     finally:
@@ -267,11 +274,7 @@ def test_workers_die_with_a_killed_launcher(tmp_path):
          str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while len(_pids(tmp_path)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        pids = _pids(tmp_path)
-        assert len(pids) == 2
+        pids = _wait_for_pids(tmp_path, 2)
         proc.kill()  # no cleanup of its own: the kernel signals the workers
         proc.wait(10)
         deadline = time.monotonic() + 10
