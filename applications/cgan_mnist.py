@@ -1,7 +1,9 @@
-"""Recipe: CGAN on MNIST (the `cgan_mnist` checkpoint), and the measurement of
-class-conditional samples shared with `acgan_mnist.py`.
+"""Recipe: CGAN on MNIST (the `cgan_mnist` checkpoint) or, with `--dataset fashion_mnist`,
+on Fashion-MNIST (`cgan_fashion_mnist`), and the measurement of class-conditional samples
+shared with `acgan_mnist.py`. The checkpoint is named `cgan_<dataset>`.
 
     python applications/cgan_mnist.py --out runs/cgan_mnist
+    python applications/cgan_mnist.py --dataset fashion_mnist --fid_every 1 --max_minutes 30
 
 Defaults (see docs/models/cgan.md): the model's default `architecture="conv"` (DCGAN
 networks, ngf = ndf = 64, the label concatenated to G's latent and to D's image as one plane
@@ -82,7 +84,7 @@ def class_accuracy(model, out=None):
 
 
 def main(_):
-    recipe.run("cgan_mnist", "cgan", measurements=class_accuracy,
+    recipe.run(f"cgan_{FLAGS.dataset}", "cgan", measurements=class_accuracy,
                num_classes=recipe.num_classes(), latent_dim=FLAGS.latent_dim,
                architecture=FLAGS.architecture)
 
