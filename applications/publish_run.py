@@ -66,10 +66,22 @@ ROW_ALIASES = {"command": "recipe", "generator file": "generator weights",
 CURVE_ROWS = ("FID curve", "validation NLL")
 
 
-def pretrained_section(text):
+def pretrained_section(text, name=None):
     """`(head, section, tail)` of a card around its "## Pretrained" section (its heading
-    line included in `section`), or None without one."""
-    start = text.find("\n## Pretrained")
+    line included in `section`), or None without one. A card of several checkpoints has
+    a section per checkpoint, its heading naming it in backticks ("## Pretrained on
+    Fashion-MNIST: `cgan_fashion_mnist`"): `name`'s section, else the first section whose
+    heading names no checkpoint."""
+    starts, start = [], text.find("\n## Pretrained")
+    while start >= 0:
+        starts.append(start)
+        start = text.find("\n## Pretrained", start + 1)
+
+    def heading(at):
+        return text[at + 1:text.find("\n", at + 1) % (len(text) + 1)]
+
+    start = next((at for at in starts if name and f"`{name}`" in heading(at)),
+                 next((at for at in starts if "`" not in heading(at)), -1))
     if start < 0:
         return None
     end = text.find("\n## ", start + 1)
@@ -77,12 +89,12 @@ def pretrained_section(text):
     return text[:start], text[start:end], text[end:]
 
 
-def replace_card_rows(text, rows):
+def replace_card_rows(text, rows, name=None):
     """The card with the rows of its "Pretrained" table replaced by `rows` (a curve
     row follows "training"; rows under an older name of `ROW_ALIASES` are replaced, a
     "provenance" row, now in the Training record, is dropped); returns
     `(text, rows not placed)`."""
-    parts = pretrained_section(text)
+    parts = pretrained_section(text, name)
     if parts is None:
         return text, list(rows)
     head, section, tail = parts
@@ -119,9 +131,9 @@ def training_record_span(section):
     return start + 1, min(ends, default=len(section))
 
 
-def card_provenance(text):
+def card_provenance(text, name=None):
     """The provenance line of the card's Training record, or None."""
-    parts = pretrained_section(text)
+    parts = pretrained_section(text, name)
     span = parts and training_record_span(parts[1])
     if not span:
         return None
@@ -131,10 +143,10 @@ def card_provenance(text):
     return None
 
 
-def replace_training_record(text, record):
+def replace_training_record(text, record, name=None):
     """The card with its Training record replaced by `record` (markdown), or added at the
     end of its Pretrained section; None when the card has no Pretrained section."""
-    parts = pretrained_section(text)
+    parts = pretrained_section(text, name)
     if parts is None:
         return None
     head, section, tail = parts
@@ -145,11 +157,11 @@ def replace_training_record(text, record):
     return head + section[:span[0]] + record + section[span[1]:] + tail
 
 
-def drop_subsection(text, heading):
+def drop_subsection(text, heading, name=None):
     """The card without the `heading` subsection of its Pretrained section (a
     translator's table against the baselines, which is written again before the
     Training record)."""
-    parts = pretrained_section(text)
+    parts = pretrained_section(text, name)
     if parts is None:
         return text
     head, section, tail = parts
@@ -202,7 +214,7 @@ def main(_):
                                       if key in measured and key not in run["evaluation"]]
     entry = publish.registry_entry(run, FLAGS.description or old.get("description"), card,
                                    measurement_keys=keys)
-    provenance = FLAGS.provenance or (card_provenance(text) if old else None)
+    provenance = FLAGS.provenance or (card_provenance(text, name) if old else None)
     missing = [flag for flag, value in (("description", entry.get("description")),
                                         ("provenance", provenance)) if not value]
     if missing:
@@ -230,12 +242,12 @@ def main(_):
         previous_fid = None  # the same checkpoint applied again
     curves = publish.training_curves(run)
     rows = publish.card_rows(entry, previous_fid=previous_fid, curves=curves)
-    text, unplaced = replace_card_rows(text, rows)
+    text, unplaced = replace_card_rows(text, rows, name)
     record = publish.training_record(name, entry, provenance, curves)
     if translator:  # the table of each direction against the baselines, before the record
         record = publish.translation_table({**entry, "name": name}) + "\n" + record
-        text = drop_subsection(text, publish.BASELINES_HEADING)
-    recorded = replace_training_record(text, record)  # None: no Pretrained section
+        text = drop_subsection(text, publish.BASELINES_HEADING, name)
+    recorded = replace_training_record(text, record, name)  # None: no Pretrained section
     if recorded is not None:
         atomic_write_bytes(card_path, recorded.encode())
     print(f"{card}: {len(rows) - len(unplaced)} rows of the Pretrained table rewritten"

@@ -963,3 +963,39 @@ def test_a_recipe_run_resumes_from_its_checkpoint(tmp_path):
     assert int(model.step_counter.numpy()) == 12
     again = run("--epochs", "3", "--resume")
     assert again.returncode != 0 and "already holds 3 epochs" in again.stderr
+
+
+def test_publish_run_writes_into_the_section_of_the_checkpoint_it_publishes():
+    """A card of two checkpoints: each publish rewrites its own Pretrained section."""
+    sys.path.insert(0, os.path.join(REPO, "applications"))
+    try:
+        import publish_run
+    finally:
+        sys.path.pop(0)
+    card = textwrap.dedent("""\
+        # CGAN
+
+        ## Pretrained
+
+        | | |
+        | --- | --- |
+        | FID | **3.08** |
+
+        ## Pretrained on Fashion-MNIST: `cgan_fashion_mnist`
+
+        | | |
+        | --- | --- |
+        | FID | old |
+
+        ## Tiny variant
+        """)
+    text, unplaced = publish_run.replace_card_rows(card, {"FID": "**2.14**"},
+                                                   "cgan_fashion_mnist")
+    assert unplaced == [] and "| FID | **3.08** |" in text and "| FID | old |" not in text
+    assert text.index("**2.14**") > text.index("`cgan_fashion_mnist`")
+    text, _ = publish_run.replace_card_rows(card, {"FID": "**3.00**"}, "cgan_mnist")
+    assert "| FID | **3.00** |" in text and "| FID | old |" in text  # the unnamed section
+    recorded = publish_run.replace_training_record(card, "### Training record\n\nnew\n",
+                                                   "cgan_fashion_mnist")
+    assert recorded.index("new") > recorded.index("`cgan_fashion_mnist`")
+    assert recorded.index("new") < recorded.index("## Tiny variant")
