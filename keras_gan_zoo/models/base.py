@@ -34,7 +34,8 @@ for every family:
   TensorBoard logs `learning_rate_<name>` for each;
 - the resolved `jit_compile` is recorded in the compile config (TF's stateless RNG
   draws differently under XLA; exact resume replays the same setting);
-- atomic SavedModel writes for every export (`_write_export`).
+- atomic SavedModel writes for every export (`_write_export`), and their conversion
+  to TFLite / ONNX files (`format=`, `quantize=`; keras_gan_zoo.export).
 
 Subclasses set `family` (one of `FAMILIES`; each has a contract test file) and
 implement `train_step`, `generate` and an export method.
@@ -728,23 +729,43 @@ class GenerativeModel(keras.Model):
         return labels.astype("int32")
 
     # --------------------------------------------------------------- export
-    @staticmethod
-    def _write_export(archive, path):
+    #: {format: why} for the export formats this model's endpoints cannot be
+    #: converted to (see keras_gan_zoo.export); `export_generator` raises ValueError.
+    export_unsupported = {}
+
+    def _check_export(self, format="saved_model", quantize=None):
+        """Validates `export_generator`'s `format` / `quantize` for this model before
+        anything is built or written (a ValueError saying what is allowed, or why
+        this model cannot be exported to `format`)."""
+        from keras_gan_zoo import export
+
+        export.check_options(format, quantize, self.export_unsupported)
+
+    def _write_export(self, archive, path, format="saved_model", quantize=None):
         """Writes `archive` (a keras.export.ExportArchive) to `path` atomically.
 
-        The SavedModel is written into a staging directory next to `path` and moved
-        into place at the end; an existing `path` is replaced.
+        `format="saved_model"`: the SavedModel is written into a staging directory
+        next to `path` and moved into place at the end; an existing `path` is
+        replaced. `"tflite"` / `"onnx"` (optionally `quantize="float16" | "int8"`):
+        the staged SavedModel is converted from its signatures (keras_gan_zoo.export)
+        into the file `path` (or `path/generator[.quantize].<ext>` when `path` does
+        not end with the format's extension). Returns the path written.
         """
-        path = os.path.abspath(os.fspath(path))
-        parent = os.path.dirname(path)
+        from keras_gan_zoo import export
+
+        self._check_export(format, quantize)
+        target = export.resolve_path(path, format, quantize)
+        parent = os.path.dirname(target)
         os.makedirs(parent, exist_ok=True)
         staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
         try:
-            target = os.path.join(staging, "model")
-            archive.write_out(target, verbose=False)
-            if os.path.exists(path):
-                os.replace(path, os.path.join(staging, "old"))
-            os.replace(target, path)
+            saved_model = os.path.join(staging, "model")
+            archive.write_out(saved_model, verbose=False)
+            if format != "saved_model":
+                return export.convert_saved_model(saved_model, target, format, quantize)
+            if os.path.exists(target):
+                os.replace(target, os.path.join(staging, "old"))
+            os.replace(saved_model, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return path
+        return target

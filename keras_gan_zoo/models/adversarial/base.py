@@ -602,7 +602,7 @@ class AdversarialModel(ImprovedTechniques, GeneratorEMA, LazyRegularization,
         )
 
     # --------------------------------------------------------------- export
-    def export_generator(self, path, use_ema=True):
+    def export_generator(self, path, use_ema=True, format="saved_model", quantize=None):
         """Writes the generator as a TF SavedModel with a `serve(z)` signature.
 
         The SavedModel needs nothing from keras_gan_zoo (nor Keras) to load:
@@ -615,12 +615,17 @@ class AdversarialModel(ImprovedTechniques, GeneratorEMA, LazyRegularization,
             path: target directory (replaced if it exists).
             use_ema: for a model with a generator EMA, export the EMA weights
                 (default) or, with False, the trained generator's.
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
 
         Example:
             >>> model.export_generator("dcgan_generator")
             >>> g = tf.saved_model.load("dcgan_generator")
             >>> images = g.serve(tf.random.normal([16, 100]))
         """
+        self._check_export(format, quantize)
         generator = self._sampling_generator(use_ema)
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")]
         if self.conditional:
@@ -636,4 +641,4 @@ class AdversarialModel(ImprovedTechniques, GeneratorEMA, LazyRegularization,
         archive = keras.export.ExportArchive()
         archive.track(generator)
         archive.add_endpoint("serve", serve, input_signature=signature)
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)

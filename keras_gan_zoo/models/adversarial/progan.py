@@ -322,6 +322,15 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
         github.com/tkarras/progressive_growing_of_gans.
     """
 
+    #: export_generator(format=...) that cannot be written (keras_gan_zoo.export).
+    export_unsupported = {
+        "tflite": "with the exported dynamic batch, TFLite's converter loses the static "
+                  "image height after the 8x8 block's up-sampling and then cannot "
+                  "lower the next convolution to its CONV_2D builtin (it would need a "
+                  "Flex op; a fixed batch converts, but exports keep the batch "
+                  "dynamic). Use format='onnx' or 'saved_model'.",
+    }
+
     def __init__(self, latent_dim=512, image_shape=(1024, 1024, 3), base_filters=8192,
                  max_filters=512, stable_images=PAPER_PHASE_IMAGES,
                  fade_images=PAPER_PHASE_IMAGES, gp_weight=10.0, epsilon_drift=0.001,
@@ -385,8 +394,8 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
         """The level of detail after `images` real images (a float; `max_lod` at 0).
 
         Example:
-            >>> model = create_model("progan", image_shape=(32, 32, 1),
-            ...                      stable_images=100, fade_images=50)
+            >>> model = keras_gan_zoo.create_model("progan", image_shape=(32, 32, 1),
+            ...                                    stable_images=100, fade_images=50)
             >>> [model.lod_at(n) for n in (0, 100, 125, 150, 400, 10_000)]
             [3.0, 3.0, 2.5, 2.0, 1.0, 0.0]
         """
@@ -496,7 +505,8 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
             for i in range(0, n, batch_size)]
         return np.concatenate(chunks, axis=0)
 
-    def export_generator(self, path, use_ema=True, lod=None):
+    def export_generator(self, path, use_ema=True, lod=None, format="saved_model",
+                         quantize=None):
         """Writes the generator as a TF SavedModel with a `serve(z)` signature.
 
         The level of detail is baked in as a constant: the current one at export time
@@ -508,11 +518,16 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
             path: target directory (replaced if it exists).
             use_ema: export the EMA weights (default) or the trained generator's.
             lod: a level of detail in [0, max_lod] instead of the current one.
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
 
         Example:
             >>> model.export_generator("progan_generator")
             >>> images = tf.saved_model.load("progan_generator").serve(z)
         """
+        self._check_export(format, quantize)
         lod = self._check_lod(lod)
         generator = self._sampling_generator(use_ema)
 
@@ -525,7 +540,7 @@ class ProGAN(GradientPenaltyDraws, AdversarialModel):
         archive.track(generator)
         archive.add_endpoint("serve", serve, input_signature=[
             tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")])
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)
 
     # ----------------------------------------------------------------- training
     def check_batch_size(self, batch_size, where):

@@ -203,7 +203,8 @@ class ConstantInput(keras.layers.Layer):
         # multiple: XLA cannot compile Tile's gradient when a lazy regularizer's
         # tf.cond passes the multiple across the branch boundary (path length).
         zero = tf.zeros_like(tf.reshape(inputs, [tf.shape(inputs)[0], -1])[:, :1])  # (B, 1)
-        zero = tf.cast(zero, self.compute_dtype)[:, :, None, None]              # (B, 1, 1, 1)
+        # A reshape, not [:, :, None, None]: TFLite has no builtin for new-axis slices.
+        zero = tf.reshape(tf.cast(zero, self.compute_dtype), [-1, 1, 1, 1])     # (B, 1, 1, 1)
         return tf.cast(self.const, self.compute_dtype) + zero
 
     def compute_output_shape(self, input_shape):
@@ -650,7 +651,8 @@ class StyleBasedGAN(AdversarialModel):
         return self.synthesize(ws, noise_mode, seed, use_ema, batch_size)
 
     # ------------------------------------------------------------------ export
-    def export_generator(self, path, use_ema=True, psi=1.0, truncation_cutoff=None):
+    def export_generator(self, path, use_ema=True, psi=1.0, truncation_cutoff=None,
+                         format="saved_model", quantize=None):
         """Writes the generator as a TF SavedModel.
 
         Endpoints, each loading without this package (nor Keras):
@@ -667,11 +669,16 @@ class StyleBasedGAN(AdversarialModel):
             path: target directory (replaced if it exists).
             use_ema: export the EMA weights (default) or the trained generator's.
             psi, truncation_cutoff: the truncation trick of `serve` / `mapping`.
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
 
         Example:
             >>> model.export_generator("stylegan_generator", psi=0.7)
             >>> images = tf.saved_model.load("stylegan_generator").serve(z)
         """
+        self._check_export(format, quantize)
         psi, truncation_cutoff = self._check_truncation(psi, truncation_cutoff)
         network = self._sampling_generator(use_ema)
         mapping, synthesis = self.networks(network)
@@ -693,7 +700,7 @@ class StyleBasedGAN(AdversarialModel):
         archive.add_endpoint("mapping", to_ws, input_signature=z_spec)
         archive.add_endpoint("serve_ws", images_of, input_signature=[
             tf.TensorSpec((None, self.num_ws, self.w_dim), tf.float32, name="ws")])
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)
 
     # ------------------------------------------------------------------ config
     def get_config(self):

@@ -115,7 +115,8 @@ def lazy_adam(learning_rate, interval, beta_1=0.0, beta_2=0.99, epsilon=1e-8):
     non-lazy term) leaves them alone.
 
     Example:
-        >>> lazy_adam(0.002, 16).learning_rate   # 0.002 * 16 / 17; beta_2 0.99 ** (16 / 17)
+        >>> float(lazy_adam(0.002, 16).learning_rate)   # 0.002 * 16 / 17
+        0.00188...
     """
     ratio = interval / (interval + 1) if interval > 1 else 1.0
     return keras.optimizers.Adam(learning_rate * ratio, beta_1=beta_1 ** ratio,
@@ -333,6 +334,13 @@ class StyleGAN2(StyleBasedGAN):
         Image Quality of StyleGAN, arXiv:1912.04958 (CVPR 2020); the official code,
         github.com/NVlabs/stylegan2 and github.com/NVlabs/stylegan2-ada-pytorch.
     """
+
+    #: export_generator(format=...) that cannot be written (keras_gan_zoo.export).
+    export_unsupported = {
+        "tflite": "the FIR up-sampling (upfirdn2d) zero-stuffs through a 6-D tf.pad and "
+                  "TFLite's PAD builtin handles at most 5 dimensions (a Flex op would be "
+                  "needed). Use format='onnx' or 'saved_model'.",
+    }
 
     def __init__(self, latent_dim=None, image_shape=(1024, 1024, 3), w_dim=None,
                  mapping_layers=None, base_filters=None, max_filters=None,

@@ -280,17 +280,25 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
             )
         return self.decode(latents, batch_size)
 
-    def export_generator(self, path):
+    def export_generator(self, path, format="saved_model", quantize=None):
         """Writes the decoder as a TF SavedModel with a `serve(z)` signature.
 
         `tf.saved_model.load(path).serve(z)` returns float32 images in [-1, 1] (what
         `generate(n, latents=z)` returns) in a process that needs nothing from
         keras_gan_zoo. Written next to `path` and moved into place.
 
+        Args:
+            path: target directory (replaced if it exists).
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
+
         Example:
             >>> model.export_generator("vae_decoder")
             >>> images = tf.saved_model.load("vae_decoder").serve(tf.random.normal([8, 32]))
         """
+        self._check_export(format, quantize)
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")]
 
         decoder, to_images = self.decoder, self._images_from_outputs
@@ -301,4 +309,4 @@ class AutoencodingModel(AutoencoderMethods, GenerativeModel):
         archive = keras.export.ExportArchive()
         archive.track(decoder)
         archive.add_endpoint("serve", serve, input_signature=signature)
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)

@@ -394,18 +394,34 @@ class AutoregressiveModel(GenerativeModel):
         return -np.concatenate(out).astype("float64")
 
     # --------------------------------------------------------------- export
-    def export_generator(self, path):
+    #: export_generator(format=...) that cannot be written (keras_gan_zoo.export).
+    #: TFLite runs the sampling loop (a WHILE op) and gives `generate(noise=)`'s images.
+    export_unsupported = {
+        "onnx": "tf2onnx does not convert the sampling loop: it one-hot encodes the "
+                "scalar position counter inside the while loop and tf2onnx's OneHot "
+                "handles rank-1 indices only. Use format='tflite' or 'saved_model'.",
+    }
+
+    def export_generator(self, path, format="saved_model", quantize=None):
         """Writes a TF SavedModel whose `serve(noise[, labels])` samples images.
 
         `noise` is uniform (N, H, W, groups) float32 in [0, 1); `serve` runs the same
         compiled loop as `generate(noise=...)` and returns float32 images in [-1, 1].
         Loading needs neither keras_gan_zoo nor Keras.
 
+        Args:
+            path: target directory (replaced if it exists).
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
+
         Example:
             >>> model.export_generator("pixelcnn_sampler")
             >>> images = tf.saved_model.load("pixelcnn_sampler").serve(
             ...     tf.random.uniform([4, 28, 28, 1]))
         """
+        self._check_export(format, quantize)
         self._require_palette()
         h, w, groups = self.image_shape[0], self.image_shape[1], self.groups
         signature = [tf.TensorSpec((None, h, w, groups), tf.float32, name="noise")]
@@ -427,4 +443,4 @@ class AutoregressiveModel(GenerativeModel):
         archive = keras.export.ExportArchive()
         archive.track(self.network)
         archive.add_endpoint("serve", serve, input_signature=signature)
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)

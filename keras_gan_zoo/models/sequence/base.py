@@ -221,7 +221,19 @@ class SequenceModel(GenerativeModel):
         return ids.numpy()
 
     # --------------------------------------------------------------- export
-    def export_sampler(self, path):
+    _SEEDED_LOOP = ("the sampler draws each element with TF's stateless random ops keyed "
+                    "by the `seed` input inside a while loop; {} cannot reproduce those "
+                    "draws{}, so the exported file would not give `sample_ids`' samples. "
+                    "Use format='saved_model' (its `serve(num, length, seed, "
+                    "temperature)` loads without this package).")
+    export_unsupported = {
+        "tflite": _SEEDED_LOOP.format("TFLite builtins (no stateless RNG op)", ""),
+        "onnx": _SEEDED_LOOP.format("ONNX (its RandomUniform/Multinomial are not "
+                                     "TF's counter-based generator)",
+                                     " and the char-RNN's text output is a string"),
+    }
+
+    def export_sampler(self, path, format="saved_model", quantize=None):
         """Writes a TF SavedModel whose `serve` signature samples sequences.
 
         `serve(num, length, seed, temperature)` (a conditional model:
@@ -235,7 +247,11 @@ class SequenceModel(GenerativeModel):
             >>> model.export_sampler("wavenet_sampler")
             >>> s = tf.saved_model.load("wavenet_sampler")
             >>> out = s.serve(num=2, length=8000, seed=0, temperature=1.0)
+
+        Only `format="saved_model"`: "tflite" / "onnx" raise a ValueError saying
+        why (`export_unsupported`); `quantize` applies to those formats only.
         """
+        self._check_export(format, quantize)
         sample = self._sample_graph
         scalars = [tf.TensorSpec((), tf.int32, name="length"),
                    tf.TensorSpec((), tf.int32, name="seed"),
@@ -254,6 +270,6 @@ class SequenceModel(GenerativeModel):
         archive = keras.export.ExportArchive()
         archive.track(self)
         archive.add_endpoint("serve", serve, input_signature=signature)
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)
 
     export_generator = export_sampler  # the name the CLI's `export` command calls

@@ -185,17 +185,25 @@ class TranslationModel(GenerativeModel):
                        -1.0, 1.0).astype("float32")
 
     # ----------------------------------------------------------------- export
-    def export_generator(self, path):
+    def export_generator(self, path, format="saved_model", quantize=None):
         """Writes the translator(s) as a TF SavedModel: `serve(images)` translates
         a -> b and, for two-domain models, `serve_b_to_a(images)` b -> a.
 
         The SavedModel needs nothing from this package (or Keras) to load. Written
         next to `path` and moved into place.
 
+        Args:
+            path: target directory (replaced if it exists).
+            format: "saved_model" (default), "tflite" or "onnx" (keras_gan_zoo.export;
+                for the last two `path` is the file, or a directory that receives
+                `generator[.quantize].tflite|onnx`).
+            quantize: None, "float16" or "int8" (dynamic range), tflite / onnx only.
+
         Example:
             >>> model.export_generator("pix2pix_edges")
             >>> out = tf.saved_model.load("pix2pix_edges").serve(edge_maps)
         """
+        self._check_export(format, quantize)
         archive = keras.export.ExportArchive()
         for direction in self.directions:
             network = self.translator(direction)
@@ -205,7 +213,7 @@ class TranslationModel(GenerativeModel):
 
             name = "serve" if direction == "a_to_b" else "serve_b_to_a"
             archive.add_endpoint(name, _serving_function(network), input_signature=spec)
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)
 
     # ----------------------------------------------------------------- config
     def get_config(self):

@@ -237,9 +237,11 @@ class BiCycleGAN(SameSizeTranslationModel):
                for i in range(0, len(images), batch_size)]
         return np.clip(np.concatenate(out), -1.0, 1.0).astype("float32")
 
-    def export_generator(self, path):
+    def export_generator(self, path, format="saved_model", quantize=None):
         """A SavedModel with `serve(images)` (z = 0) and `serve_latents(images,
-        latents)`, loadable without this package."""
+        latents)`, loadable without this package; `format=` / `quantize=` as in
+        `TranslationModel.export_generator` (tflite, onnx)."""
+        self._check_export(format, quantize)
         archive = keras.export.ExportArchive()
         archive.track(self.generator)
         generator = self.generator
@@ -256,7 +258,7 @@ class BiCycleGAN(SameSizeTranslationModel):
         archive.add_endpoint("serve", serve, input_signature=[image_spec])
         archive.add_endpoint("serve_latents", serve_latents,
                              input_signature=[image_spec, latent_spec])
-        return self._write_export(archive, path)
+        return self._write_export(archive, path, format, quantize)
 
     # ------------------------------------------------------------------ training
     def train_step(self, data):
