@@ -7,7 +7,7 @@ float32 for DCGAN on such a CPU), and float32 anywhere else.
 
 Example:
     >>> from keras_gan_zoo import precision
-    >>> precision.set_precision("auto")   # returns e.g. "mixed_bfloat16"
+    >>> policy = precision.set_precision("auto")   # e.g. "mixed_bfloat16"
 """
 
 import functools

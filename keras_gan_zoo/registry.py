@@ -8,7 +8,7 @@ the test suite without writing a test.
 Example:
     >>> import keras_gan_zoo as kgz
     >>> kgz.list_models("*gan")
-    ['dcgan', 'gan']
+    ['acgan', 'bicyclegan', 'cgan', ...]
     >>> model = kgz.create_model("dcgan", image_shape=(28, 28, 1))
 """
 

@@ -36,7 +36,8 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     Example:
         >>> steps = len(dataset)                               # batches per epoch
         >>> lr = kgz.schedules.LinearDecay(2e-4, 100 * steps, 100 * steps)
-        >>> model.compile(generator_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), ...)
+        >>> model.compile(generator_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+        ...               discriminator_optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
 
     Reference:
         Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent

@@ -114,7 +114,7 @@ class SampleGrid(EpochGrid):
     Example:
         >>> model.fit(ds, epochs=20,
         ...           callbacks=[SampleGrid("samples/", every=5)])
-        # samples/epoch_0005.png ... samples/epoch_0020.png, samples/latest.png
+        >>> # writes samples/epoch_0005.png ... samples/epoch_0020.png, samples/latest.png
     """
 
     def __init__(

@@ -51,7 +51,7 @@ class TranslationGrid(EpochGrid):
         >>> edges, clothes = translation_test_data("fashion_mnist_edges", num_images=8)
         >>> model.fit(ds, epochs=10, callbacks=[
         ...     kgz.callbacks.TranslationGrid("samples/", images=edges, targets=clothes)])
-        # samples/epoch_0001.png ... samples/epoch_0010.png, samples/latest.png
+        >>> # writes samples/epoch_0001.png ... samples/epoch_0010.png, samples/latest.png
         >>> sneakers, boots = translation_test_data("fashion_mnist_sneaker_boot", num_images=8)
         >>> kgz.callbacks.TranslationGrid("samples/", images=(sneakers, boots),
         ...                               direction="both")  # input | output | back

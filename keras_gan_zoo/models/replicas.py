@@ -50,7 +50,7 @@ def logs_for_fit(logs):
         The same dict, with values of shape (1,) in multi-worker mode.
 
     Example:
-        >>> return logs_for_fit({m.name: m.result() for m in self.metrics})
+        >>> logs = logs_for_fit({m.name: m.result() for m in self.metrics})  # in train_step
     """
     if not in_multi_worker_mode():
         return logs

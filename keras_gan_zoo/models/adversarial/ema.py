@@ -36,7 +36,8 @@ def ema_beta_from_half_life(batch_size, half_life_images):
     tensors; the training step evaluates it in the graph on the global batch size.
 
     Example:
-        >>> ema_beta_from_half_life(64, 10_000)   # 0.99557...
+        >>> ema_beta_from_half_life(64, 10_000)
+        0.99557...
     """
     return 0.5 ** (batch_size / half_life_images)
 

@@ -79,6 +79,7 @@ def fit_gaussian_mixture(x, components, max_iter=200, tol=1e-4, reg_covar=1e-6, 
         A `GaussianMixture` (float64 arrays).
 
     Example:
+        >>> codes = np.random.default_rng(0).normal(size=(1000, 16))  # (n, d) points
         >>> gmm = fit_gaussian_mixture(codes, components=10)
         >>> gmm.weights.shape, gmm.means.shape, gmm.covariances.shape
         ((10,), (10, 16), (10, 16, 16))
