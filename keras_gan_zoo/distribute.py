@@ -213,7 +213,8 @@ def worker_index(environ=None):
     """This process's index among the training processes (0 = the chief).
 
     Example:
-        >>> print(f"worker {worker_index()} of {num_workers()}")
+        >>> print(f"worker {worker_index()} of {num_workers()}")  # without TF_CONFIG
+        worker 0 of 1
     """
     cluster = cluster_from_environment(environ)
     return 0 if cluster is None else cluster.worker_index
@@ -224,8 +225,9 @@ def is_chief(environ=None):
     without `TF_CONFIG`, else the `chief` task or worker 0 of a cluster without one.
 
     Example:
-        >>> if is_chief():
+        >>> if is_chief():  # without TF_CONFIG, the only worker is the chief
         ...     print("writing runs/dcgan/model.keras")
+        writing runs/dcgan/model.keras
     """
     cluster = cluster_from_environment(environ)
     return cluster is None or cluster.is_chief
@@ -239,6 +241,7 @@ def global_batch_size(per_worker_batch_size, environ=None):
 
     Example:
         >>> global_batch_size(64)  # 128 with TF_CONFIG naming 2 workers
+        64
     """
     return int(per_worker_batch_size) * num_workers(environ)
 
@@ -372,11 +375,61 @@ def worker_output_dir(out, environ=None):
     if is_chief(environ):
         yield out
         return
-    scratch = tempfile.mkdtemp(prefix=f"keras-gan-zoo-worker{worker_index(environ)}-")
+    remove_stale_worker_dirs()
+    scratch = tempfile.mkdtemp(prefix=f"{WORKER_DIR_PREFIX}{worker_index(environ)}-"
+                                      f"{os.getpid()}-")
     try:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+#: Temporary directories of non-chief workers: `<prefix><index>-<pid>-XXXXXXXX`.
+WORKER_DIR_PREFIX = "keras-gan-zoo-worker"
+
+
+def remove_stale_worker_dirs(directory=None):
+    """Removes the temporary directories of workers that died without deleting them
+    (a worker killed with SIGKILL cannot): those of this user in `directory`
+    (default: the system's temporary directory) whose process no longer exists.
+
+    Returns:
+        The paths removed.
+
+    Example:
+        >>> remove_stale_worker_dirs()   # at the start of a worker
+        []
+    """
+    directory = tempfile.gettempdir() if directory is None else directory
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        parts = name[len(WORKER_DIR_PREFIX):].split("-")
+        if not name.startswith(WORKER_DIR_PREFIX) or len(parts) != 3 \
+                or not parts[1].isdigit():
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if os.stat(path).st_uid != os.getuid() or _process_exists(int(parts[1])):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def gather_from_workers(strategy, values):

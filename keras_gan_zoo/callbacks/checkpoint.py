@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from keras_gan_zoo.callbacks.backup import rng_state
 from keras_gan_zoo.utils.files import atomic_output, atomic_write_bytes
 
 
@@ -45,7 +46,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         """The JSON state saved beside the checkpoint at `path`, or `{}` if none.
 
         Keys: `epochs` (finished epochs), `dtype_policy` (the Keras policy the run
-        trained under) and `logs` (the metrics of the last saved epoch).
+        trained under), `logs` (the metrics of the last saved epoch) and
+        `seed_generators` (the states of the model's `keras.random.SeedGenerator`s,
+        which `.keras` files do not hold; `backup.restore_rng_state` assigns them).
         """
         if not os.path.isfile(path):
             return {}
@@ -69,5 +72,6 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             self.model.save(tmp)
         state = {"epochs": epochs,
                  "dtype_policy": keras.mixed_precision.global_policy().name,
-                 "logs": {k: float(v) for k, v in (logs or {}).items()}}
+                 "logs": {k: float(v) for k, v in (logs or {}).items()},
+                 "seed_generators": rng_state(self.model)}
         atomic_write_bytes(self.state_path(self.path), json.dumps(state, indent=2).encode())

@@ -130,19 +130,25 @@ def _check_segment_length(segment_length):
 
 
 def segments_dataset(waveforms, labels, segment_length, batch_size, *, shuffle=True,
-                     seed=None, drop_remainder=True, with_labels=False, what="audio"):
+                     seed=None, drop_remainder=True, with_labels=False, what="audio",
+                     start_epoch=None):
     """Cuts waveforms into non-overlapping segments and batches them.
 
     Each waveform gives ``len // segment_length`` segments (the tail is dropped;
     a waveform shorter than one segment gives none).
 
+    ``start_epoch``: None (one epoch, reshuffled by tf.data at each iteration) or the
+    first epoch of an endless stream whose epoch orders are functions of (seed, epoch)
+    (see ``keras_gan_zoo.datasets.load``).
+
     Returns:
       A prefetched ``tf.data.Dataset`` of float32 ``(B, segment_length)`` (or
-      ``(audio, int32 labels)``) with a ``num_segments`` attribute.
+      ``(audio, int32 labels)``) with ``num_segments`` and ``batches_per_epoch``.
     """
     segment_length = _check_segment_length(segment_length)
     batch_size = pipeline.check_batch_size(batch_size)
     seed = pipeline.check_seed(seed)
+    start_epoch = pipeline.check_start_epoch(start_epoch, seed)
     pieces, piece_labels = [], []
     for audio, label in zip(waveforms, labels):
         count = len(audio) // segment_length
@@ -159,10 +165,14 @@ def segments_dataset(waveforms, labels, segment_length, batch_size, *, shuffle=T
                              f"{what} ({len(segments)} segments of {segment_length})")
     ds = tf.data.Dataset.from_tensor_slices(
         (segments, segment_labels) if with_labels else segments)
-    if shuffle:
-        ds = ds.shuffle(len(segments), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    ds = pipeline.shuffle_and_batch(
+        ds, num_examples=len(segments), example_bytes=1,  # buffer: all segments
+        batch_size=batch_size, shuffle=shuffle, seed=seed, drop_remainder=drop_remainder,
+        start_epoch=start_epoch)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
     ds.num_segments = len(segments)
+    ds.batches_per_epoch = pipeline.batches_per_epoch(len(segments), batch_size,
+                                                      drop_remainder)
     return ds
 
 
@@ -229,7 +239,7 @@ def audio_folder(path, sample_rate=None, segment_length=4096, batch_size=16, *,
 # -------------------------------------------------------------- named corpora
 def load_audio(name, split="train", batch_size=16, *, segment_length=4096, sample_rate=None,
                with_labels=False, shuffle=True, seed=None, drop_remainder=True, limit=None,
-               source="auto", data_dir=None, download=False, cache_dir=None):
+               source="auto", data_dir=None, download=False, cache_dir=None, start_epoch=None):
     """Loads a named audio dataset as float32 segments in [-1, 1].
 
     Sources: ``espeak_speech`` is built offline by espeak-ng speaking English
@@ -250,6 +260,7 @@ def load_audio(name, split="train", batch_size=16, *, segment_length=4096, sampl
       data_dir, download: TFDS data directory; let TFDS download.
       cache_dir: where the espeak corpus is cached (default
         ``$KERAS_GAN_ZOO_CACHE`` or ``~/.keras/keras_gan_zoo``).
+      start_epoch: see :func:`keras_gan_zoo.datasets.load`.
 
     Returns:
       A ``tf.data.Dataset`` with ``sample_rate``, ``class_names`` and ``source``.
@@ -273,6 +284,6 @@ def load_audio(name, split="train", batch_size=16, *, segment_length=4096, sampl
         download=download, cache_dir=cache_dir)
     ds = segments_dataset(waveforms, labels, segment_length, batch_size, shuffle=shuffle,
                           seed=seed, drop_remainder=drop_remainder, with_labels=with_labels,
-                          what=f"{spec.name} {split!r}")
+                          what=f"{spec.name} {split!r}", start_epoch=start_epoch)
     ds.sample_rate, ds.class_names, ds.source = rate, spec.class_names, origin
     return ds

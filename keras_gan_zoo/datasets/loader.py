@@ -34,6 +34,7 @@ def load(
     scale=None,
     patch_size=None,
     num_frames=None,
+    start_epoch=None,
 ):
     """Loads a dataset as batches of float32 images in [-1, 1].
 
@@ -79,10 +80,17 @@ def load(
       scale: super-resolution datasets only: the downsampling factor (default 4).
       patch_size: "skimage_photos_sr" only: the side of the HR crops (default 96).
       num_frames: video datasets only: frames per sequence (default 20).
+      start_epoch: None (default): one epoch, reshuffled by tf.data at every iteration
+        (each process starts that sequence of orders afresh). An int e: an endless
+        dataset of epochs e, e + 1, ..., the order of each a pure function of
+        (``seed``, epoch), the same in every process, so a resumed run continues with
+        the order an uninterrupted run would see (needs ``seed``; train with
+        ``steps_per_epoch=ds.batches_per_epoch``). Image and translation datasets.
 
     Returns:
       A ``tf.data.Dataset`` of ``(B, H, W, C)`` float32 images (or ``(images, labels)``),
-      prefetched. It has ``class_names`` (tuple or None) and ``source`` (str) attributes.
+      prefetched. It has ``class_names`` (tuple or None), ``source`` (str) and
+      ``batches_per_epoch`` (int, None if unknown) attributes.
 
     Raises:
       ValueError: unknown name, split or source; bad argument values; labels requested
@@ -91,7 +99,7 @@ def load(
       DatasetUnavailableError: no source has the data; the message says how to get it.
 
     Example:
-      >>> ds = load("fashion_mnist", batch_size=128, seed=0)  # doctest: +SKIP
+      >>> ds = load("fashion_mnist", batch_size=128, seed=0)
       >>> ds.element_spec
       TensorSpec(shape=(128, 28, 28, 1), dtype=tf.float32, name=None)
     """
@@ -111,6 +119,10 @@ def load(
     image_size = pipeline.check_image_size(image_size)
     seed = pipeline.check_seed(seed)
     cache = pipeline.check_cache(cache)
+    start_epoch = pipeline.check_start_epoch(start_epoch, seed)
+    if start_epoch is not None and spec.kind in ("video", "captions"):
+        raise ValueError(f"start_epoch (an epoch-indexed order) is not available for the "
+                         f"{spec.kind} dataset {spec.name!r}; pass start_epoch=None.")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}; got {source!r}.")
     if with_labels and spec.kind == "translation":
@@ -154,7 +166,7 @@ def load(
             spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
             drop_remainder=drop_remainder, image_size=image_size, cache=cache, source=source,
             limit=limit, data_dir=data_dir, download=download, scale=scale,
-            patch_size=patch_size,
+            patch_size=patch_size, start_epoch=start_epoch,
         )
     if scale is not None or patch_size is not None:
         raise ValueError(
@@ -180,6 +192,7 @@ def load(
         with_labels=with_labels,
         image_size=image_size,
         cache=cache,
+        start_epoch=start_epoch,
     )
     # A padded dataset reads its base's images (same sources, splits and order); _build pads.
     source_spec = get_spec(spec.base) if spec.padding else spec
@@ -193,7 +206,9 @@ def load(
                     f"TFDS {source_spec.tfds_name!r} has no split {split!r}; it has "
                     f"{', '.join(map(repr, sorted(builder.info.splits)))}."
                 )
-            ds, num_examples = tfds_source.load_split(builder, split, limit, shuffle, seed)
+            # An epoch-indexed order reads the files in their order and permutes examples.
+            ds, num_examples = tfds_source.load_split(
+                builder, split, limit, shuffle and start_epoch is None, seed)
             origin = f"TFDS {source_spec.tfds_name} ({builder.data_dir})"
             image_shape = tuple(builder.info.features["image"].shape)
             return _build(ds, spec, split, num_examples, image_shape, 255, origin, **common)

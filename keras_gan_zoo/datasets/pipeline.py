@@ -18,6 +18,10 @@ __all__ = [
     "resize_uint8",
     "pad_uint8",
     "finish",
+    "check_start_epoch",
+    "epoch_order",
+    "by_epoch",
+    "batches_per_epoch",
 ]
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -136,6 +140,96 @@ def check_not_empty(num_examples, batch_size, drop_remainder, what):
         )
 
 
+# ---------------------------------------------------------------------------
+# Epoch-indexed order (``start_epoch=``): the order of epoch e is a pure function of
+# (seed, e), so a resumed run can rebuild "epoch e from batch b" in any process.
+# tf.data's own reshuffling (``reshuffle_each_iteration=True``) draws the order of each
+# pass from a generator that starts afresh in every process: a run resumed after epoch
+# k would replay epoch 0's order for its epoch k + 1.
+
+def check_start_epoch(start_epoch, seed):
+    """Returns ``start_epoch`` (None or an int >= 0); an epoch-indexed order needs a seed."""
+    if start_epoch is None:
+        return None
+    if not _is_int(start_epoch) or start_epoch < 0:
+        raise ValueError(f"start_epoch must be None or an int >= 0, got {start_epoch!r}.")
+    if seed is None:
+        raise ValueError("start_epoch needs a seed: the order of every epoch is a function of "
+                         "(seed, epoch). Pass seed=<int>.")
+    return int(start_epoch)
+
+
+def _epoch_key(seed, epoch, salt):
+    """The stateless seed (shape [2]) of one window of one epoch."""
+    key = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
+    return tf.random.experimental.stateless_fold_in(key, tf.cast(salt, tf.int64))
+
+
+def epoch_order(ds, buffer, seed, epoch, salt=0):
+    """The examples of the finite dataset ``ds`` in the order of epoch ``epoch``.
+
+    Consecutive windows of ``buffer`` examples (the whole dataset when it fits the
+    shuffle buffer, as for every dataset the CLI trains on) are each permuted by
+    ``tf.random.experimental.index_shuffle`` keyed by ``(seed, epoch, window, salt)``:
+    no state, the same order in every process. A dataset larger than the buffer is
+    shuffled within windows (which windows hold which examples does not change from
+    epoch to epoch; their order within does).
+
+    Args:
+      ds: a finite, unbatched dataset (any structure of tensors).
+      buffer: examples per window (>= 1).
+      seed: int (or int64 scalar tensor).
+      epoch: int or int64 scalar tensor.
+      salt: distinguishes several orders of one epoch (an int or int64 tensor).
+    """
+    def permute(window, examples):
+        n = tf.shape(tf.nest.flatten(examples)[0], out_type=tf.int64)[0]
+        order = tf.random.experimental.index_shuffle(
+            tf.range(n), _epoch_key(seed, epoch, tf.cast(salt, tf.int64) * 1_000_003 + window),
+            n - 1)
+        return tf.data.Dataset.from_tensor_slices(
+            tf.nest.map_structure(lambda t: tf.gather(t, order), examples))
+
+    return ds.batch(int(buffer)).enumerate().flat_map(permute)
+
+
+def by_epoch(start_epoch, make_epoch):
+    """The endless dataset ``make_epoch(start_epoch)``, ``make_epoch(start_epoch + 1)``, ...
+
+    ``make_epoch`` maps an int64 scalar tensor (the epoch) to the finite dataset of
+    that epoch. The result declares infinite cardinality: train on it with
+    ``steps_per_epoch`` (``batches_per_epoch``).
+    """
+    epochs = tf.data.Dataset.range(int(start_epoch), 2**62)
+    ds = epochs.flat_map(make_epoch)
+    return ds.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
+
+
+def batches_per_epoch(num_examples, batch_size, drop_remainder):
+    """Batches of one epoch of ``num_examples`` examples (None if unknown)."""
+    if num_examples is None:
+        return None
+    full, rest = divmod(int(num_examples), int(batch_size))
+    return full + (1 if rest and not drop_remainder else 0)
+
+
+def shuffle_and_batch(ds, *, num_examples, example_bytes, batch_size, shuffle, seed,
+                      drop_remainder, start_epoch=None):
+    """shuffle -> batch: one pass reshuffled by tf.data at every iteration
+    (``start_epoch=None``), or the endless epoch-indexed stream from ``start_epoch``."""
+    buffer = shuffle_buffer_size(num_examples, example_bytes)
+    if start_epoch is None:
+        if shuffle:
+            ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size, drop_remainder=drop_remainder)
+
+    def one_epoch(epoch):
+        examples = epoch_order(ds, buffer, seed, epoch) if shuffle else ds
+        return examples.batch(batch_size, drop_remainder=drop_remainder)
+
+    return by_epoch(start_epoch, one_epoch)
+
+
 def finish(
     ds,
     *,
@@ -148,6 +242,7 @@ def finish(
     drop_remainder,
     with_labels,
     cache,
+    start_epoch=None,
 ):
     """cache -> shuffle -> batch -> scale to float32 [-1, 1] -> prefetch.
 
@@ -157,15 +252,16 @@ def finish(
       example_bytes: bytes of one image (bounds the shuffle buffer).
       max_value: the pixel value mapped to +1.
       cache: False, True (memory) or a file path prefix.
+      start_epoch: None (one epoch, reshuffled at each iteration), or the first epoch
+        of an endless epoch-indexed stream (see ``epoch_order``).
     """
     if not with_labels:
         ds = ds.map(lambda image, label: image)
     if cache:
         ds = ds.cache("" if cache is True else cache)
-    if shuffle:
-        buffer = shuffle_buffer_size(num_examples, example_bytes)
-        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = shuffle_and_batch(ds, num_examples=num_examples, example_bytes=example_bytes,
+                           batch_size=batch_size, shuffle=shuffle, seed=seed,
+                           drop_remainder=drop_remainder, start_epoch=start_epoch)
     half = tf.constant(float(max_value) / 2.0, tf.float32)
 
     def to_float(images):
@@ -178,4 +274,6 @@ def finish(
         )
     else:
         ds = ds.map(to_float, num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+    ds = ds.prefetch(AUTOTUNE)
+    ds.batches_per_epoch = batches_per_epoch(num_examples, batch_size, drop_remainder)
+    return ds

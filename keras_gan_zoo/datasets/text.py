@@ -10,7 +10,8 @@ Example:
   >>> vocabulary = build_vocabulary(text)          # sorted distinct characters
   >>> train, test = split_text(text, holdout=0.1)  # the last 10% is held out
   >>> ds = char_dataset(train, vocabulary, seq_length=100, batch_size=64, seed=0)
-  >>> next(iter(ds)).shape                         # (64, 101) int32 ids
+  >>> next(iter(ds)).shape                         # int32 ids
+  TensorShape([64, 101])
 """
 
 import os
@@ -114,19 +115,25 @@ def split_text(text, holdout=0.1):
 
 
 def char_dataset(text, vocabulary, seq_length=100, batch_size=64, *, shuffle=True, seed=None,
-                 drop_remainder=True):
+                 drop_remainder=True, start_epoch=None):
     """Windows of ``seq_length + 1`` character ids as a batched ``tf.data.Dataset``.
 
     Consecutive windows overlap by one character (stride ``seq_length``), so every
     character but the first is a prediction target exactly once per epoch.
 
+    ``start_epoch``: None (one epoch, reshuffled by tf.data at each iteration) or the
+    first epoch of an endless stream whose epoch orders are functions of (seed, epoch)
+    (see ``keras_gan_zoo.datasets.load``).
+
     Returns:
-      A prefetched dataset of int32 ``(B, seq_length + 1)`` with ``num_windows``.
+      A prefetched dataset of int32 ``(B, seq_length + 1)`` with ``num_windows`` and
+      ``batches_per_epoch``.
     """
     if not isinstance(seq_length, (int, np.integer)) or seq_length < 1:
         raise ValueError(f"seq_length must be a positive int; got {seq_length!r}.")
     batch_size = pipeline.check_batch_size(batch_size)
     seed = pipeline.check_seed(seed)
+    start_epoch = pipeline.check_start_epoch(start_epoch, seed)
     ids = encode_text(text, vocabulary)
     count = (len(ids) - 1) // seq_length
     if count < 1:
@@ -137,8 +144,10 @@ def char_dataset(text, vocabulary, seq_length=100, batch_size=64, *, shuffle=Tru
     pipeline.check_not_empty(count, batch_size, drop_remainder,
                              f"text ({count} windows of {seq_length + 1} characters)")
     ds = tf.data.Dataset.from_tensor_slices(windows)
-    if shuffle:
-        ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    ds = pipeline.shuffle_and_batch(
+        ds, num_examples=count, example_bytes=1, batch_size=batch_size,  # buffer: all
+        shuffle=shuffle, seed=seed, drop_remainder=drop_remainder, start_epoch=start_epoch)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
     ds.num_windows = count
+    ds.batches_per_epoch = pipeline.batches_per_epoch(count, batch_size, drop_remainder)
     return ds

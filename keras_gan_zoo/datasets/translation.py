@@ -155,7 +155,9 @@ def _cache(ds, cache, suffix=""):
 
 
 def _finish(ds, *, pairing, domain_names, origin, **attributes):
+    batches = getattr(ds, "batches_per_epoch", None)
     ds = ds.prefetch(AUTOTUNE)
+    ds.batches_per_epoch = batches
     ds.domain_names = tuple(domain_names)
     ds.pairing = pairing
     ds.source = origin
@@ -167,46 +169,67 @@ def _finish(ds, *, pairing, domain_names, origin, **attributes):
 
 def _paired_pipeline(
     ds, num_examples, example_bytes, make_pair, *, batch_size, shuffle, seed, drop_remainder,
-    cache,
+    cache, start_epoch=None,
 ):
-    """uint8 examples (an image or a tuple of images) -> cache -> shuffle -> batch -> pairs."""
+    """uint8 examples (an image or a tuple of images) -> cache -> shuffle -> batch -> pairs
+    (an endless epoch-indexed stream from ``start_epoch`` if it is not None)."""
     ds = _cache(ds, cache)
-    if shuffle:
-        buffer = pipeline.shuffle_buffer_size(num_examples, example_bytes)
-        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = pipeline.shuffle_and_batch(
+        ds, num_examples=num_examples, example_bytes=example_bytes, batch_size=batch_size,
+        shuffle=shuffle, seed=seed, drop_remainder=drop_remainder, start_epoch=start_epoch)
 
     def to_pair(*images):
         floats = tuple(_to_float(x) for x in images)
         return make_pair(*floats)
 
-    return ds.map(to_pair, num_parallel_calls=AUTOTUNE)
+    ds = ds.map(to_pair, num_parallel_calls=AUTOTUNE)
+    ds.batches_per_epoch = pipeline.batches_per_epoch(num_examples, batch_size, drop_remainder)
+    return ds
 
 
 def _unpaired_pipeline(
-    domains, *, batch_size, shuffle, seed, drop_remainder, cache,
+    domains, *, batch_size, shuffle, seed, drop_remainder, cache, start_epoch=None,
 ):
     """Two uint8 image datasets -> each cached and shuffled with its own seed -> zipped.
 
     ``domains`` is ``[(ds, num_examples, example_bytes), ...]`` for a and b. An epoch has
     ``max(len(a), len(b))`` examples: the shorter domain is repeated (reshuffled at each
     pass), as in junyanz's unaligned dataset, so every image of both domains is seen in
-    every epoch.
+    every epoch. With ``start_epoch``: an endless stream of epochs from it, each domain's
+    order (and that of each repetition of the shorter one) a function of (its seed,
+    epoch, repetition).
     """
     seeds = _domain_seeds(seed)
     longest = max(n for _, n, _ in domains)
-    parts = []
-    for (ds, n, example_bytes), domain_seed, suffix in zip(domains, seeds, ("_a", "_b")):
-        ds = _cache(ds, cache, suffix)
-        if shuffle:
+    cached = [(_cache(ds, cache, suffix), n, example_bytes)
+              for (ds, n, example_bytes), suffix in zip(domains, ("_a", "_b"))]
+
+    def one_epoch(epoch):
+        parts = []
+        for (ds, n, example_bytes), domain_seed in zip(cached, seeds):
             buffer = pipeline.shuffle_buffer_size(n, example_bytes)
-            ds = ds.shuffle(buffer, seed=domain_seed, reshuffle_each_iteration=True)
-        if n < longest:
-            ds = ds.repeat()
-        parts.append(ds)
-    ds = tf.data.Dataset.zip(tuple(parts))
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    return ds.map(lambda a, b: (_to_float(a), _to_float(b)), num_parallel_calls=AUTOTUNE)
+            if epoch is None:
+                if shuffle:
+                    ds = ds.shuffle(buffer, seed=domain_seed, reshuffle_each_iteration=True)
+                if n < longest:
+                    ds = ds.repeat()
+            elif n < longest:
+                ds = tf.data.Dataset.range(2**62).flat_map(
+                    lambda repetition, ds=ds, buffer=buffer, domain_seed=domain_seed:
+                    pipeline.epoch_order(ds, buffer, domain_seed, epoch, repetition)
+                    if shuffle else ds)
+            elif shuffle:
+                ds = pipeline.epoch_order(ds, buffer, domain_seed, epoch)
+            parts.append(ds)
+        return tf.data.Dataset.zip(tuple(parts)).batch(batch_size, drop_remainder=drop_remainder)
+
+    if start_epoch is None:
+        ds = one_epoch(None)
+    else:
+        ds = pipeline.by_epoch(start_epoch, one_epoch)
+    ds = ds.map(lambda a, b: (_to_float(a), _to_float(b)), num_parallel_calls=AUTOTUNE)
+    ds.batches_per_epoch = pipeline.batches_per_epoch(longest, batch_size, drop_remainder)
+    return ds
 
 
 # ---------------------------------------------------------------------------
@@ -216,11 +239,13 @@ def _unpaired_pipeline(
 
 def load_translation(
     spec, split, *, batch_size, shuffle, seed, drop_remainder, image_size, cache, source, limit,
-    data_dir, download, scale, patch_size,
+    data_dir, download, scale, patch_size, start_epoch=None,
 ):
     """Called by :func:`keras_gan_zoo.datasets.load` (arguments already checked)."""
     common = dict(batch_size=batch_size, shuffle=shuffle, seed=seed,
                   drop_remainder=drop_remainder)
+    if start_epoch is not None:
+        common["start_epoch"] = start_epoch
     if spec.pairing != "super_resolution" and scale is not None:
         raise ValueError(
             f"scale applies to the super-resolution datasets (fashion_mnist_sr, "
@@ -332,7 +357,9 @@ def _load_cycle_gan(spec, split, image_size, source, limit, cache, data_dir, dow
         if name not in builder.info.splits:
             raise ValueError(f"TFDS {spec.tfds_name!r} has no split {name!r}; it has "
                              f"{', '.join(map(repr, sorted(builder.info.splits)))}.")
-        ds, n = tfds_source.load_split(builder, name, limit, common["shuffle"], domain_seed)
+        ds, n = tfds_source.load_split(builder, name, limit,
+                                       common["shuffle"] and "start_epoch" not in common,
+                                       domain_seed)
         if image_size is None:
             # TFDS declares (None, None, 3); the catalog's size is checked, never reshaped.
             shape = spec.image_shape
