@@ -27,20 +27,39 @@ def images_for(model, n=16, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (n, *model.image_shape)).astype("float32")
 
 
+def text_conditional(model):
+    """True for a model conditioned on captions (`condition_kind = "text"`: GAN-CLS)."""
+    return getattr(model, "condition_kind", None) == "text"
+
+
+def captions_for(model, n=16):
+    """`n` captions (a numpy str array) of one or two words of a text-conditional
+    model's vocabulary, cycling, so a batch holds different captions."""
+    words = model.vocabulary
+    return np.array([f"{words[i % len(words)]} {words[(3 * i + 1) % len(words)]}"
+                     if i % 2 else words[i % len(words)] for i in range(n)])
+
+
 def labels_for(model, n=16):
-    """Class labels cycling over the classes of a conditional model; None otherwise."""
+    """The condition of each example: class labels cycling over the classes of a
+    conditional model, captions (`captions_for`) of a text-conditional one; None
+    otherwise."""
+    if text_conditional(model):
+        return captions_for(model, n)
     return (np.arange(n) % model.num_classes).astype("int32") if model.conditional else None
 
 
 def fit(model, n=16, **kwargs):
-    """fit on `n` random images (and labels when the model is conditional)."""
+    """fit on `n` random images (and labels or captions when the model is conditional)."""
     return model.fit(images_for(model, n), labels_for(model, n), verbose=0, **kwargs)
 
 
 def generate(model, n, **kwargs):
-    """model.generate(n), passing cycling labels to a conditional model."""
+    """model.generate(n), passing cycling labels (or captions) to a conditional model."""
     if model.conditional:
         kwargs.setdefault("labels", labels_for(model, n))
+    elif text_conditional(model):
+        kwargs.setdefault("captions", captions_for(model, n))
     return model.generate(n, **kwargs)
 
 
@@ -95,7 +114,13 @@ def serve_in_fresh_process(script, args, cwd):
 def training_data(model, n=8, seed=0):
     """`(x, y)` numpy inputs of `n` examples for a model of any family: images in
     [-1, 1] or sequences (audio in [-1, 1], token ids), and cycling labels (or None);
-    for a translator, sources and their targets (a fixed function of the sources)."""
+    for a translator, sources and their targets (a fixed function of the sources); for
+    a translator that trains on clips (`model.clip_length` frames, Recycle-GAN), `n`
+    clips of such frames, (n, clip_length, H, W, C)."""
+    clip = getattr(model, "clip_length", None) if model.family == "translation" else None
+    if clip:
+        x, y = training_data(_FramesOf(model), n * clip, seed)
+        return x.reshape(n, clip, *x.shape[1:]), y.reshape(n, clip, *y.shape[1:])
     if model.family == "translation":
         x = images_for(model, n, seed)
         if model.target_shape[:2] != model.image_shape[:2]:  # e.g. super-resolution
@@ -114,3 +139,12 @@ def training_data(model, n=8, seed=0):
     else:
         x = images_for(model, n, seed)
     return x, labels_for(model, n)
+
+
+class _FramesOf:
+    """A clip model seen as the frame translator it is (for `training_data`)."""
+
+    family, clip_length = "translation", None
+
+    def __init__(self, model):
+        self.image_shape, self.target_shape = model.image_shape, model.target_shape

@@ -14,8 +14,9 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import (assert_same_weights, fit, generate, images_for, labels_for,
-                              max_abs_diff, serve_in_fresh_process, tiny, weights)
+from contract_helpers import (assert_same_weights, captions_for, fit, generate, images_for,
+                              labels_for, max_abs_diff, serve_in_fresh_process,
+                              text_conditional, tiny, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="adversarial")
 
@@ -171,6 +172,8 @@ def _two_steps(model, images, latents):
     batch = {"images": images, "latents": latents}
     if model.conditional:
         batch["labels"] = labels_for(model, len(images))
+    elif text_conditional(model):
+        batch["captions"] = captions_for(model, len(images))
     dataset = tf.data.Dataset.from_tensor_slices(batch)
     model.fit(dataset.batch(len(images)), epochs=2, verbose=0)
 
@@ -221,7 +224,14 @@ def test_bad_inputs_raise_clear_errors(name):
         generate(model, 3, latents=np.zeros((3, model.latent_dim + 1)))
     with pytest.raises(ValueError, match=r"positive int"):
         model.generate(0)
-    if model.conditional:
+    if text_conditional(model):
+        with pytest.raises(ValueError, match=r"text-conditional.*captions"):
+            model.fit(images_for(model, 8), batch_size=8, verbose=0)
+        with pytest.raises(ValueError, match=r"text-conditional: pass captions="):
+            model.generate(2)
+        with pytest.raises(ValueError, match=r"'qwxz'.*not in the vocabulary"):
+            model.generate(2, captions="qwxz")
+    elif model.conditional:
         with pytest.raises(ValueError, match=r"conditional.*labels"):
             model.fit(images_for(model, 8), batch_size=8, verbose=0)
         with pytest.raises(ValueError, match=r"conditional: pass labels="):

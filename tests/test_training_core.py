@@ -74,7 +74,7 @@ def scales(model):
 
 # Models whose generator and discriminator updates come from one `minimize` call
 # (CycleGAN, DiscoGAN: both gradients from one forward pass), so one overflow skips both.
-ONE_CALL_FOR_BOTH_PLAYERS = {"cyclegan_tiny", "discogan_tiny"}
+ONE_CALL_FOR_BOTH_PLAYERS = {"cyclegan_tiny", "discogan_tiny", "recycle_gan_tiny"}
 
 
 def d_step_then_g_step(name, model):

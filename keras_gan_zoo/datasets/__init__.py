@@ -15,6 +15,7 @@ Example:
   >>> kgz.datasets.list_datasets("translation")          # paired / unpaired / super-resolution
   >>> videos = kgz.datasets.load("moving_mnist", batch_size=16)  # (16, 20, 64, 64, 1)
   >>> captioned = kgz.datasets.load("fashion_mnist_captions")  # (images, tf.string captions)
+  >>> lines = kgz.datasets.load_sentences("verse", "train")    # generated verse, list of str
 """
 
 from .audio import AUDIO_EXTENSIONS, audio_folder, load_audio, read_wav, resample, write_wav
@@ -34,6 +35,9 @@ from .offline import parse_idx, read_idx
 from .text import build_vocabulary, char_dataset, encode_text, load_text, split_text
 from .translation import downsample, edge_map, paired_folder, unpaired_folder
 from .video import bouncing_trajectories, moving_digits, paired_moving_digits
+from .words import (build_word_vocabulary, encode_sentences, load_sentences, sentence_dataset,
+                    text_lines, tokenize)
+from .verse import verse_lines  # registers the generated "verse" corpus (kind "sentences")
 
 __all__ = [
     "load",
@@ -70,4 +74,11 @@ __all__ = [
     "check_caption",
     "image_attributes",
     "image_captions",
+    "build_word_vocabulary",
+    "encode_sentences",
+    "load_sentences",
+    "sentence_dataset",
+    "text_lines",
+    "tokenize",
+    "verse_lines",
 ]

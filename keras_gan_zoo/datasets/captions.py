@@ -21,10 +21,11 @@ photographs); "light" describes the image as stored, the one a model generates.
 :func:`check_caption` rejects a caption with any other word, naming it.
 
 Example:
-  >>> ds = load("fashion_mnist_captions", batch_size=64, seed=0)  # doctest: +SKIP
+  >>> from keras_gan_zoo.datasets import load
+  >>> ds = load("fashion_mnist_captions", batch_size=64, seed=0)
   >>> images, captions = next(iter(ds))   # (64, 28, 28, 1) float32, (64,) tf.string
   >>> captions[0].numpy()
-  b'a large dark long-sleeved pullover'
+  b'a large bag'
 """
 
 import dataclasses
@@ -629,7 +630,7 @@ def caption_arrays(name="fashion_mnist_captions", split="train", *, limit=None,
       :class:`CaptionedImages`.
 
     Example:
-      >>> data = caption_arrays(split="test", limit=100)  # doctest: +SKIP
+      >>> data = caption_arrays(split="test", limit=100)
       >>> list(data.captions[0])
       ['ankle boot', 'a dark ankle boot', 'a small ankle boot', 'a short ankle boot',
        'a small dark short ankle boot']
@@ -760,8 +761,8 @@ def caption_folder(directory, image_size=(64, 64), channels=3, batch_size=128, s
 
     Args:
       directory: the folder.
-      image_size, channels, batch_size, shuffle, seed, drop_remainder,
-        crop_to_aspect_ratio, cache: as in :func:`image_folder`.
+      image_size, channels, batch_size, shuffle, seed, drop_remainder, crop_to_aspect_ratio, cache:
+        as in :func:`image_folder`.
       encoding: of the caption files.
 
     Returns:

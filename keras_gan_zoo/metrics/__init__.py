@@ -36,6 +36,7 @@ from keras_gan_zoo.metrics.statistics import (
     nats_to_bits,
     precision_recall,
 )
+from keras_gan_zoo.metrics import video  # per-step next-frame scores (video_gan)
 
 # keras_gan_zoo.metrics.domain imports lazily (it builds on the classes above).
 _DOMAIN = ("DomainClassifierExtractor", "domain_classifier", "load_domain_classifier")
@@ -74,4 +75,5 @@ __all__ = [
     "precision_recall",
     "real_statistics",
     "translation",
+    "video",
 ]

@@ -3,12 +3,12 @@
     models/base.py           GenerativeModel: networks, optimizers, loss scaling,
                              tf.distribute, checks, export (what every family shares)
     models/blocks.py         network blocks that several models use
-    models/adversarial/      AdversarialModel and the GANs
+    models/adversarial/      AdversarialModel and the GANs (GAN-CLS text-to-image, GRAN)
     models/autoencoding/     AutoencodingModel, the autoencoder, VAE, VAE-GAN
     models/autoregressive/   AutoregressiveModel, PixelCNN, Gated PixelCNN, PixelRNN
-    models/sequence/         SequenceModel, WaveNet, char-RNN
+    models/sequence/         SequenceModel, WaveNet, char-RNN, sentence VAE
     models/translation/      TranslationModel, pix2pix, CycleGAN, DiscoGAN, BiCycleGAN,
-                             SRResNet, SRGAN
+                             SRResNet, SRGAN, next-frame video GAN, Recycle-GAN
 """
 
 from keras_gan_zoo.models.base import GenerativeModel
