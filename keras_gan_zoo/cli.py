@@ -9,6 +9,7 @@
     keras-gan-zoo translate runs/pix2pix/model.keras --input edges/ --out translated/ --grid
     keras-gan-zoo evaluate runs/dcgan/model.keras --dataset fashion_mnist --metrics fid,kid,is,pr
     keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
+    keras-gan-zoo export dcgan_fashion_mnist exports/ --format tflite --quantize int8
     keras-gan-zoo launch --workers 2 -- train dcgan --epochs 1 --out runs/dcgan_2w
 
 `train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
@@ -102,6 +103,11 @@ def _parser():
                        default=[], metavar="KEY=VALUE", help="model constructor override")
     train.add_argument("--restart", action="store_true",
                        help="ignore an existing checkpoint in --out and start over")
+    train.add_argument("--backup-every", type=int, default=0, metavar="STEPS",
+                       help="also back up the whole training state every STEPS steps into "
+                            "OUT/backup/ (0, the default: only the checkpoint after each "
+                            "epoch); a run killed mid-epoch resumes from it exactly with the "
+                            "same command (docs/distributed.md, Fault tolerance)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     train.add_argument("--text", default=None, metavar="FILE",
                        help="text file for character models (default: the python_docs corpus)")
@@ -109,9 +115,48 @@ def _parser():
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sample.add_argument("checkpoint", help="a .keras file written by train or model.save, or "
                         "a pretrained name (see `keras-gan-zoo list`)")
-    sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--out", default=None,
+                        help="the grid's PNG (default samples.png); for a sentence model a "
+                             ".txt file that receives the sentences (default: printed only)")
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--caption", action="append", metavar="TEXT",
+                        help="a text-to-image model (gan_cls): a caption to draw, e.g. "
+                             "'ankle boot'; repeat it for several (one grid row per caption, "
+                             "--num images in all)")
+    sample.add_argument("--temperature", type=float, default=None,
+                        help="a sentence model: sample each word at this temperature "
+                             "(default: greedy decoding of each z)")
+
+    interpolate = commands.add_parser(
+        "interpolate", help="a sentence VAE's homotopy between two sentences",
+        description="Decodes (greedily) evenly spaced points on the line between the "
+                    "posterior means of two sentences (Bowman et al. 2015), ends included.")
+    interpolate.add_argument("checkpoint", help="a .keras file or a pretrained name of a "
+                             "sentence VAE (see `keras-gan-zoo list`)")
+    interpolate.add_argument("--between", nargs=2, required=True, metavar=("FIRST", "SECOND"),
+                             help="the two sentences")
+    interpolate.add_argument("--steps", type=int, default=7, help="sentences on the path")
+
+    predict = commands.add_parser(
+        "predict", help="predict the next frames of videos with a next-frame model (video_gan)",
+        description="Takes the first k frames (k = the model's context_frames) of each test "
+                    "sequence of --dataset, or of the videos in --input, predicts --future "
+                    "frames auto-regressively, writes a figure (per sequence one row of "
+                    "context + truth and one of context + prediction) and prints PSNR / "
+                    "SSIM per future step against the copy-last-frame baseline.")
+    predict.add_argument("checkpoint", help="a .keras file or a pretrained name of a "
+                         "next-frame model (see `keras-gan-zoo list`)")
+    predict.add_argument("--future", type=int, default=5, help="frames to predict")
+    predict.add_argument("--out", default="prediction.png", help="the figure (PNG)")
+    predict.add_argument("--dataset", default="moving_mnist",
+                         help="a video dataset whose test split supplies the sequences")
+    predict.add_argument("--input", default=None, metavar="NPY",
+                         help="a .npy of videos (N, T, H, W, C) or one video (T, H, W, C), "
+                              "floats in [-1, 1] or uint8, T >= k (the truth is shown and "
+                              "scored when T >= k + --future)")
+    predict.add_argument("--num", type=int, default=4, help="test sequences (without --input)")
+    predict.add_argument("--seed", type=int, default=0, help="which test sequences")
 
     translate = commands.add_parser(
         "translate", help="translate images with a translator (pix2pix, CycleGAN, ...)",
@@ -153,9 +198,22 @@ def _parser():
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--json", default=None, help="also write the results to this file")
 
-    export = commands.add_parser("export", help="export the generator as a TF SavedModel")
+    export = commands.add_parser(
+        "export", help="export the generator: TF SavedModel, TFLite or ONNX",
+        description="Writes the generator's serving endpoints (serve(z), serve(z, labels), "
+                    "a translator's serve(images), ...) as a TF SavedModel directory, a "
+                    ".tflite file or .onnx file(s) with the same inputs and outputs "
+                    "(docs/exports.md). TFLite / ONNX need `pip install "
+                    "'keras-gan-zoo[export]'`.")
     export.add_argument("checkpoint", help="a .keras file or a pretrained name")
-    export.add_argument("directory")
+    export.add_argument("directory",
+                        help="the SavedModel directory; for tflite / onnx a directory that "
+                             "receives generator[.QUANTIZE].tflite|onnx, or a file path "
+                             "ending in .tflite / .onnx")
+    export.add_argument("--format", default="saved_model",
+                        choices=["saved_model", "tflite", "onnx"])
+    export.add_argument("--quantize", default=None, choices=["float16", "int8"],
+                        help="tflite / onnx: float16 weights, or dynamic-range int8")
 
     launch = commands.add_parser(
         "launch", help="run `train` as N local workers of one multi-worker job",
@@ -292,7 +350,6 @@ def _written(args, *names):
 
 def _train(args):
     """Dispatches by family; trains the models of images from noise itself."""
-    import keras
     import numpy as np
 
     import keras_gan_zoo as kgz
@@ -316,9 +373,8 @@ def _train(args):
         raise ValueError(f"--scale is the factor of a super-resolution dataset for srresnet / "
                          f"srgan; {args.model} does not take it.")
     out, checkpoint, done, policy = _resume_state(args)
-    if done:
-        model = keras.models.load_model(checkpoint)
-        print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
+    if args.resume_from:
+        model = _load_resumed(args, done)
     else:
         info = kgz.datasets.info(args.dataset)
         overrides = dict(args.overrides)
@@ -339,8 +395,13 @@ def _train(args):
                              "metrics are measured on the unpadded center).") from None
         model.compile()
     conditional = getattr(model, "conditional", False)
-    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
-                                limit=args.limit, with_labels=conditional)
+
+    def load_dataset(start_epoch):
+        return kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                 limit=args.limit, with_labels=conditional,
+                                 start_epoch=start_epoch)
+
+    dataset = load_dataset(done)
     if done >= args.epochs:
         print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
         return 0
@@ -357,9 +418,7 @@ def _train(args):
                                  seed=args.seed, **grid_kwargs),
         kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras")),
     ]
-    history = model.fit(distribute.shard_by_data(dataset), epochs=args.epochs,
-                        initial_epoch=done, steps_per_epoch=args.steps_per_epoch,
-                        callbacks=callbacks, verbose=args.verbose)
+    history = _fit(args, model, dataset, load_dataset, done, callbacks)
     _append_history(args.outputs, history)
     if distribute.is_chief():
         print(f"Checkpoint: {checkpoint}\n"
@@ -378,14 +437,35 @@ def _padded_datasets(name):
 
 def _resume_state(args):
     """`(out, checkpoint path, finished epochs, dtype policy)` of a `train` run: the
-    policy set globally, the checkpoint's own when resuming."""
+    policy set globally, the checkpoint's own when resuming.
+
+    Resumes from the epoch checkpoint `OUT/model.keras`, or from the backup in
+    `OUT/backup/` (`--backup-every`) when that is further on. Sets `args.resume_from`
+    (the file to load; None: a fresh model), `args.resume_step` (steps already done
+    in epoch `finished epochs`, > 0 for a backup taken mid-epoch) and
+    `args.resume_state` (the JSON state of that file)."""
+    import keras
+
     import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
+    from keras_gan_zoo.callbacks import backup
 
     out = args.out or os.path.join("runs", args.model)
     checkpoint = os.path.join(out, "model.keras")
+    backups = os.path.join(out, "backup")
+    if args.backup_every < 0:
+        raise ValueError(f"--backup-every must be >= 0 steps (0: off); got {args.backup_every}.")
+    if args.restart and distribute.is_chief():
+        backup.discard_backup(backups)
     state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
-    done = state.get("epochs", 0)
-    if done:
+    done, step = state.get("epochs", 0), 0
+    args.resume_from = checkpoint if done else None
+    saved = {} if args.restart else backup.read_backup(backups)
+    if saved and saved["global_step"] > done * saved["steps_per_epoch"]:
+        state, done, step, args.resume_from = (saved, saved["epoch"], saved["step_in_epoch"],
+                                               saved["path"])
+    args.resume_step, args.resume_state = step, state
+    if args.resume_from:
         # A checkpoint resumes under the policy it was trained with: its optimizer
         # state (loss scaling or not) belongs to that policy.
         policy = kgz.precision.set_precision(state["dtype_policy"])
@@ -393,15 +473,96 @@ def _resume_state(args):
             print(f"Resuming under {policy}, the precision this checkpoint trained with.")
     else:
         policy = kgz.precision.set_precision(args.precision)
-    _check_workers_start_alike(done, policy, checkpoint)
+        # --seed also fixes the initial weights: the same command trains the same model
+        # (and an interrupted run can be checked against an uninterrupted one).
+        keras.utils.set_random_seed(args.seed)
+    _check_workers_start_alike(done, policy, checkpoint, step)
     return out, checkpoint, done, policy
 
 
-def _check_workers_start_alike(done, policy, checkpoint):
-    """Under a multi-worker strategy, a ValueError unless every worker resumes after
-    the same epoch under the same precision policy (a collective: all workers call it).
-    Workers that disagree would build different graphs and wait for each other in
-    their first all-reduce for ever."""
+def _load_resumed(args, done):
+    """The model of `args.resume_from` with its random generators' states."""
+    import keras
+
+    from keras_gan_zoo.callbacks import backup
+
+    model = keras.models.load_model(args.resume_from)
+    backup.restore_rng_state(model, args.resume_state.get("seed_generators"))
+    where = (f"at step {args.resume_step} of epoch {done + 1}" if args.resume_step
+             else f"after epoch {done}")
+    print(f"Resuming {type(model).__name__} from {args.resume_from} {where}.")
+    return model
+
+
+def _fit(args, model, dataset, load_dataset, done, callbacks, **fit_kwargs):
+    """`model.fit` from where `_resume_state` left off, on the epoch-indexed stream
+    `load_dataset(start_epoch)` (`dataset` is `load_dataset(done)`): the rest of epoch
+    `done` first when resuming mid-epoch (a fit of its remaining steps, the metric
+    trackers restored), then epochs `done + 1 ..`, so every step trains on the batch
+    an uninterrupted run would and the epoch callbacks fire at the same epochs.
+    Adds a `TrainingBackup` with `--backup-every`; removes the backup when training
+    ends. Returns the history of all the epochs trained."""
+    import types
+
+    import keras
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
+    from keras_gan_zoo.callbacks import backup
+
+    per_epoch = dataset.batches_per_epoch
+    steps = args.steps_per_epoch or per_epoch
+    if not per_epoch or not steps:
+        raise ValueError(f"The length of an epoch of {args.dataset!r} is unknown; pass "
+                         "--steps-per-epoch.")
+    step = args.resume_step
+    fingerprint = {"model": args.model, "dataset": args.dataset, "text": args.text,
+                   "limit": args.limit, "seed": args.seed, "batch_size": args.batch_size,
+                   "steps_per_epoch": steps, "scale": args.scale}
+    saved = args.resume_state.get("fingerprint")
+    if step and saved != fingerprint:
+        differ = ", ".join(f"{key} {saved.get(key)!r} then, {value!r} now"
+                           for key, value in fingerprint.items() if saved.get(key) != value)
+        raise ValueError(f"{args.resume_from} was backed up mid-epoch by a run with other "
+                         f"options ({differ}); resume it with the same options, or pass "
+                         "--restart.")
+    first = done * steps + step  # the global step training resumes at
+    start, skip = divmod(first, per_epoch)
+    if start != done:
+        dataset = load_dataset(start)
+    callbacks = list(callbacks)
+    if step:
+        restore = {"metrics": args.resume_state.get("metrics")}
+
+        def restore_metrics(epoch, logs=None):  # after fit's reset: the epoch's sums so far
+            backup.restore_metric_state(model, restore.pop("metrics", None))
+
+        callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_begin=restore_metrics))
+    if args.backup_every:
+        callbacks.append(kgz.callbacks.TrainingBackup(
+            _written(args, "backup"), args.backup_every, steps, initial_step=first,
+            fingerprint=fingerprint))
+    fits, kwargs = [], dict(callbacks=callbacks, verbose=args.verbose, **fit_kwargs)
+    if step:
+        fits.append(model.fit(distribute.shard_by_data(dataset.skip(skip)), initial_epoch=done,
+                              epochs=done + 1, steps_per_epoch=steps - step, **kwargs))
+        skip, done = skip + steps - step, done + 1
+    if done < args.epochs:
+        fits.append(model.fit(distribute.shard_by_data(dataset.skip(skip) if skip else dataset),
+                              initial_epoch=done, epochs=args.epochs, steps_per_epoch=steps,
+                              **kwargs))
+    backup.discard_backup(_written(args, "backup"))
+    return types.SimpleNamespace(
+        epoch=[epoch for fit in fits for epoch in fit.epoch],
+        history={key: [value for fit in fits for value in fit.history.get(key, [])]
+                 for key in fits[-1].history})
+
+
+def _check_workers_start_alike(done, policy, checkpoint, step=0):
+    """Under a multi-worker strategy, a ValueError unless every worker resumes at the
+    same step of the same epoch under the same precision policy (a collective: all
+    workers call it). Workers that disagree would build different graphs and wait for
+    each other in their first all-reduce for ever."""
     import tensorflow as tf
 
     import keras_gan_zoo as kgz
@@ -409,14 +570,16 @@ def _check_workers_start_alike(done, policy, checkpoint):
 
     policies = sorted(kgz.precision.PRECISIONS.values())
     code = policies.index(policy) if policy in policies else len(policies)
-    starts = distribute.gather_from_workers(tf.distribute.get_strategy(), [done, code])
+    starts = distribute.gather_from_workers(tf.distribute.get_strategy(), [done, step, code])
     if len({tuple(start) for start in starts}) > 1:
         seen = "; ".join(
-            f"replica {i}: after epoch {epochs}, "
-            f"{policies[code] if code < len(policies) else 'another policy'}"
-            for i, (epochs, code) in enumerate(starts))
+            f"replica {i}: after epoch {epochs}"
+            + (f" and {steps} steps" if steps else "") + ", "
+            + f"{policies[code] if code < len(policies) else 'another policy'}"
+            for i, (epochs, steps, code) in enumerate(starts))
         raise ValueError(f"the workers do not start alike ({seen}). Every worker must read "
-                         f"the same {checkpoint} (put --out on storage all workers share, or "
+                         f"the same {checkpoint} (and backup/) (put --out on storage all "
+                         "workers share, or "
                          "pass --restart) and train under the same --precision.")
 
 
@@ -482,8 +645,6 @@ def _check_translation_dataset(model_name, dataset, pairings):
 def _train_translator(args):
     """Translators: on a translation dataset of their kind, the model built for its
     images, a TranslationGrid of the first 8 test examples every --sample-every epochs."""
-    import keras
-
     import keras_gan_zoo as kgz
     from keras_gan_zoo import distribute
     from keras_gan_zoo.metrics.translation import translation_test_data
@@ -501,13 +662,12 @@ def _train_translator(args):
     out, checkpoint, done, policy = _resume_state(args)
     model = None
     scale = args.scale
-    if done:
-        model = keras.models.load_model(checkpoint)
+    if args.resume_from:
+        model = _load_resumed(args, done)
         if not isinstance(model, cls):
             raise ValueError(f"{checkpoint} is a checkpoint of {type(model).__name__}, not of "
                              f"{cls.__name__} ({args.model}); pass another --out, or --restart "
                              "to replace it.")
-        print(f"Resuming {type(model).__name__} from {checkpoint} after epoch {done}.")
         if super_resolution:
             if scale is not None and scale != model.scale:
                 raise ValueError(f"{checkpoint} upscales x{model.scale}; got --scale {scale} "
@@ -519,8 +679,12 @@ def _train_translator(args):
                              "pass one of them.")
         scale = overrides.get("scale", scale)
     load_kwargs = {"scale": scale} if super_resolution and scale is not None else {}
-    dataset = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
-                                limit=args.limit, **load_kwargs)
+
+    def load_dataset(start_epoch):
+        return kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                 limit=args.limit, start_epoch=start_epoch, **load_kwargs)
+
+    dataset = load_dataset(done)
     source_shape, target_shape = (tuple(int(d) for d in spec.shape[1:])
                                   for spec in dataset.element_spec)
     if model is None:
@@ -570,10 +734,8 @@ def _train_translator(args):
         else " -> ".join(model.domain_names)
     print(f"Training {args.model} ({names}) on {args.dataset} ({dataset.source}), "
           f"precision {policy}, epochs {done + 1}..{args.epochs} -> {out}")
-    history = model.fit(distribute.shard_by_data(dataset), epochs=args.epochs,
-                        initial_epoch=done, steps_per_epoch=args.steps_per_epoch,
-                        verbose=args.verbose, callbacks=[
-                            grid, kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
+    history = _fit(args, model, dataset, load_dataset, done, [
+        grid, kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
     _append_history(args.outputs, history)
     if distribute.is_chief():
         print(f"Checkpoint: {checkpoint}\n"
@@ -590,12 +752,7 @@ def _train_sequence(args):
     import keras_gan_zoo as kgz
     from keras_gan_zoo import distribute
 
-    out = args.out or os.path.join("runs", args.model)
-    checkpoint = os.path.join(out, "model.keras")
-    state = {} if args.restart else kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
-    done = state.get("epochs", 0)
-    policy = kgz.precision.set_precision(state["dtype_policy"] if done else args.precision)
-    _check_workers_start_alike(done, policy, checkpoint)
+    out, checkpoint, done, policy = _resume_state(args)
     overrides, text_model = dict(args.overrides), kgz.registry.model_class(args.model).input_kind
     if text_model == "tokens":
         text = kgz.datasets.load_text(args.text or "python_docs")[: args.limit]
@@ -606,19 +763,25 @@ def _train_sequence(args):
             raise ValueError(f"{args.model} trains on audio: pass --dataset with one of "
                              f"{kgz.datasets.list_datasets('audio')}; got {args.dataset!r}.")
         overrides.setdefault("sample_rate", kgz.datasets.info(args.dataset)["sample_rate"])
-    model = (keras.models.load_model(checkpoint) if done
+    model = (_load_resumed(args, done) if args.resume_from
              else kgz.create_model(args.model, **overrides))
-    if not done:
+    if not args.resume_from:
         model.compile()
+
+    def load_dataset(start_epoch):
+        if text_model == "tokens":
+            return kgz.datasets.char_dataset(train, model.vocabulary, 100, args.batch_size,
+                                             seed=args.seed, start_epoch=start_epoch)
+        return kgz.datasets.load_audio(args.dataset, batch_size=args.batch_size,
+                                       sample_rate=model.sample_rate, seed=args.seed,
+                                       limit=args.limit, with_labels=model.conditional,
+                                       start_epoch=start_epoch)
+
+    data = load_dataset(done)
     if text_model == "tokens":
-        data = kgz.datasets.char_dataset(train, model.vocabulary, 100, args.batch_size,
-                                         seed=args.seed)
         valid = kgz.datasets.char_dataset(test, model.vocabulary, 100, args.batch_size,
                                           shuffle=False, drop_remainder=False)
     else:
-        data = kgz.datasets.load_audio(args.dataset, batch_size=args.batch_size,
-                                       sample_rate=model.sample_rate, seed=args.seed,
-                                       limit=args.limit, with_labels=model.conditional)
         valid = None
     if done >= args.epochs:
         print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
@@ -639,11 +802,9 @@ def _train_sequence(args):
     print(f"Training {args.model} ({policy}), epochs {done + 1}..{args.epochs} -> {out}")
     if valid is not None:
         valid = distribute.shard_by_data(valid)
-    history = model.fit(distribute.shard_by_data(data), epochs=args.epochs, initial_epoch=done,
-                        validation_data=valid, steps_per_epoch=args.steps_per_epoch,
-                        verbose=args.verbose, callbacks=[
-                            keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
-                            kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
+    history = _fit(args, model, data, load_dataset, done, [
+        keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
+        kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))], validation_data=valid)
     _append_history(args.outputs, history)
     held_out = model.evaluate_text(test)["bits_per_char"] if text_model == "tokens" else None
     if distribute.is_chief():
@@ -660,13 +821,143 @@ def cmd_sample(args):
 
     model = _load_checkpoint(args.checkpoint)
     _check_not_translator(model, args.checkpoint, "sample")
-    if getattr(model, "conditional", False):  # one column per class
+    if _is_sentence_model(model):
+        return _sample_sentences(model, args)
+    if args.temperature is not None:
+        raise ValueError(f"--temperature is for sentence models; {args.checkpoint} draws "
+                         "images.")
+    text_conditional = getattr(model, "condition_kind", None) == "text"
+    if args.caption and not text_conditional:
+        raise ValueError(f"{args.checkpoint} does not draw from captions; --caption is for a "
+                         "text-to-image model (gan_cls).")
+    out = args.out or "samples.png"
+    if text_conditional:  # one row per caption
+        if not args.caption:
+            raise ValueError(f"{args.checkpoint} draws from captions: pass --caption TEXT, "
+                             "e.g. --caption 'ankle boot' (repeat it for several).")
+        per_caption = max(1, args.num // len(args.caption))
+        captions = [caption for caption in args.caption for _ in range(per_caption)]
+        images = model.generate(len(captions), seed=args.seed, captions=captions)
+        path = save_grid(images, out, nrow=per_caption)
+    elif getattr(model, "conditional", False):  # one column per class
         images = model.generate(args.num, seed=args.seed,
                                 labels=np.arange(args.num) % model.num_classes)
-        path = save_grid(images, args.out, nrow=model.num_classes)
+        path = save_grid(images, out, nrow=model.num_classes)
     else:
-        path = save_grid(model.generate(args.num, seed=args.seed), args.out)
+        path = save_grid(model.generate(args.num, seed=args.seed), out)
     print(path)
+    return 0
+
+
+def _is_sentence_model(model):
+    """A model that writes sentences from a latent space (the sentence VAE)."""
+    return getattr(model, "family", None) == "sequence" and hasattr(model, "interpolate")
+
+
+def _print_sentences(sentences, out=None):
+    for sentence in sentences:
+        print(sentence)
+    if out:
+        if not out.endswith(".txt"):
+            raise ValueError(f"a sentence model writes text: --out must end in .txt; got "
+                             f"{out!r}.")
+        from keras_gan_zoo.utils.files import atomic_write_bytes
+
+        atomic_write_bytes(out, ("\n".join(sentences) + "\n").encode("utf-8"))
+    return 0
+
+
+def _sample_sentences(model, args):
+    if args.caption:
+        raise ValueError("--caption is for a text-to-image model; this model writes "
+                         "sentences.")
+    if args.temperature is None:
+        sentences = model.generate(args.num, seed=args.seed, greedy=True)
+    else:
+        sentences = model.generate(args.num, seed=args.seed, temperature=args.temperature)
+    return _print_sentences(sentences, args.out)
+
+
+def cmd_interpolate(args):
+    model = _load_checkpoint(args.checkpoint)
+    if not _is_sentence_model(model):
+        raise ValueError(f"{args.checkpoint} is not a sentence VAE; `interpolate` decodes "
+                         "the path between two sentences' codes (for images see "
+                         "kgz.latent).")
+    return _print_sentences(model.interpolate(*args.between, steps=args.steps))
+
+
+def _test_videos(args, model):
+    """`--num` test sequences of `--dataset` at the model's frame size, k + future frames."""
+    import numpy as np
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo.models.translation.video_gan import downsample_frames
+
+    info = kgz.datasets.info(args.dataset)
+    if info["kind"] != "video":
+        raise ValueError(f"--dataset must be a video dataset "
+                         f"({', '.join(kgz.datasets.list_datasets('video'))}); got "
+                         f"{args.dataset!r}.")
+    size, frame_size = info["image_shape"][0], model.frame_shape[0]
+    if size % frame_size or info["image_shape"][-1] != model.frame_shape[-1]:
+        raise ValueError(f"{args.dataset} has {info['image_shape']} frames; the model predicts "
+                         f"{tuple(model.frame_shape)} frames.")
+    videos = kgz.datasets.load(args.dataset, "test", batch_size=args.num, shuffle=True,
+                               seed=args.seed, num_frames=model.context_frames + args.future)
+    batch = next(iter(videos))
+    return np.asarray(downsample_frames(batch, size // frame_size))
+
+
+def _input_videos(path):
+    import numpy as np
+
+    videos = np.load(path)
+    if videos.ndim == 4:
+        videos = videos[None]
+    if videos.ndim != 5:
+        raise ValueError(f"--input holds videos (N, T, H, W, C) or one video (T, H, W, C); "
+                         f"{path} has shape {videos.shape}.")
+    if videos.dtype == np.uint8:
+        videos = videos.astype("float32") / 127.5 - 1.0
+    return videos.astype("float32")
+
+
+def cmd_predict(args):
+    import numpy as np
+
+    from keras_gan_zoo.metrics import video
+    from keras_gan_zoo.utils.images import save_grid
+
+    model = _load_checkpoint(args.checkpoint)
+    if not hasattr(model, "predict_frames"):
+        raise ValueError(f"{args.checkpoint} does not predict frames; `predict` is for a "
+                         "next-frame model (video_gan).")
+    if not isinstance(args.future, int) or args.future < 1:
+        raise ValueError(f"--future must be at least 1; got {args.future}.")
+    videos = _input_videos(args.input) if args.input else _test_videos(args, model)
+    k = model.context_frames
+    if videos.shape[1] < k:
+        raise ValueError(f"the model predicts from {k} context frames; the videos have "
+                         f"{videos.shape[1]}.")
+    predicted = model.predict_frames(videos[:, :k], args.future)
+    truth = videos[:, k:k + args.future]
+    rows = []
+    for i in range(len(videos)):
+        if truth.shape[1] == args.future:
+            rows.append(videos[i, :k + args.future])
+        rows.append(np.concatenate([videos[i, :k], predicted[i]]))
+    path = save_grid(np.concatenate(rows), args.out, nrow=k + args.future)
+    print(path)
+    if truth.shape[1] == args.future:
+        scores = {"model": video.frame_scores(predicted, truth),
+                  "copy last frame": video.frame_scores(
+                      video.copy_last_frame(videos[:, :k], args.future), truth)}
+        print(f"{'step':>4}  " + "  ".join(f"{name + ' ' + key:>22}" for name in scores
+                                              for key in ("psnr", "ssim")))
+        for step in range(args.future):
+            print(f"{step + 1:>4}  " + "  ".join(f"{scores[name][key][step]:>22.3f}"
+                                                 for name in scores for key in ("psnr", "ssim")))
     return 0
 
 
@@ -885,14 +1176,18 @@ def cmd_launch(args):
 
 
 def cmd_export(args):
+    from keras_gan_zoo import export
+
+    export.check_options(args.format, args.quantize)  # before loading anything
     model = _load_checkpoint(args.checkpoint)
-    print(model.export_generator(args.directory))
+    print(export.export_model(model, args.directory, args.format, args.quantize))
     return 0
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
     commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
+                "interpolate": cmd_interpolate, "predict": cmd_predict,
                 "translate": cmd_translate, "evaluate": cmd_evaluate, "export": cmd_export,
                 "launch": cmd_launch}
     try:
