@@ -7,10 +7,13 @@ conditional model), then reloads the checkpoint in float32 and writes into `--ou
 - `<name>.keras`: the full model with its optimizer state (`kgz.applications.load_model`);
 - `<name>_generator.fp16.weights.h5`: the generator's weights with float16 kernels
   (`kgz.applications.load_generator`; the file packaged with the wheel);
-- `grid.png`: samples of that generator file (one row per class for a conditional model);
+- `grid.png`: samples of that generator file (one row per class for a conditional model, one
+  row per caption of `grid_captions` for a text-conditional one);
 - `metrics.json`: config, time, final losses, the FID / KID / IS / classes found of the
   generator file against the test split in the features of the dataset's domain
-  classifier (`kgz.applications.measure`, `--eval_samples` generated images; a padded
+  classifier (`kgz.applications.measure`, `--eval_samples` generated images; a
+  text-conditional model samples for captions of the test images, `publish.caption_source`,
+  against the images of its captioned dataset, `publish.reference_dataset`; a padded
   dataset such as `fashion_mnist_32` is measured on its content, the unpadded center, as
   are the FID checks), the recipe's own measurements (the `measurements` hook, e.g.
   `without_ema`) and the files' sha256 and size;
@@ -97,6 +100,19 @@ def class_rows(model, columns, seed):
     return model.generate(len(labels), latents=latents, labels=labels)
 
 
+def caption_rows(model, captions, columns, seed):
+    """Images of a text-conditional model with one row per caption of `captions` and the
+    same latents in every row."""
+    latents = np.tile(model.random_latents(columns, seed), (len(captions), 1))
+    return model.generate(len(latents), latents=latents,
+                          captions=[caption for caption in captions for _ in range(columns)])
+
+
+def text_conditional(model):
+    """True for a model conditioned on captions (`condition_kind = "text"`: GAN-CLS)."""
+    return getattr(model, "condition_kind", None) == "text"
+
+
 def build_model(model_name, **model_kwargs):
     """`kgz.create_model` with the image shape of `--dataset` and `--seed`; a recipe of
     a class-conditional model passes `num_classes=num_classes()`."""
@@ -111,9 +127,11 @@ def num_classes():
 
 
 class _FIDMonitor(kgz.callbacks.MetricMonitor):
-    """MetricMonitor whose conditional models draw labels cycling over the classes
-    (the protocol of `publish.measure`) and whose reference is `num_samples` test
-    images, or the whole test split when it is smaller (the 500 offline MNIST digits)."""
+    """MetricMonitor whose conditional models draw labels cycling over the classes and
+    text-conditional models captions of the test images of `--dataset` (the protocols of
+    `publish.measure`), and whose reference is `num_samples` test images (of
+    `publish.reference_dataset(--dataset)`), or the whole test split when it is smaller
+    (the 500 offline MNIST digits)."""
 
     num_real = None
 
@@ -121,7 +139,9 @@ class _FIDMonitor(kgz.callbacks.MetricMonitor):
         from keras_gan_zoo import metrics as metrics_lib
 
         source = self.model
-        if getattr(self.model, "conditional", False):
+        if text_conditional(self.model):
+            source = publish.caption_source(self.model, FLAGS.dataset)
+        elif getattr(self.model, "conditional", False):
             source = publish.conditional_source(self.model)
         try:
             real = metrics_lib.real_statistics(self.dataset, self.split, self.extractor,
@@ -150,10 +170,16 @@ def without_ema(model, out):
         return {}
 
     def trained_generator(n, seed=None):
+        if text_conditional(model):  # the captions of publish.caption_source
+            captions = publish.evaluation_captions(FLAGS.dataset, n,
+                                                   0 if seed is None else seed)[0]
+            return model.generate(n, seed=seed, captions=captions, use_ema=False)
         return model.generate(n, seed=seed, use_ema=False)
 
     measured = publish.measure(trained_generator, FLAGS.dataset,
                                num_samples=FLAGS.eval_samples, seed=FLAGS.seed)
+    if text_conditional(model):
+        measured["captions"] = publish.caption_protocol(FLAGS.dataset)
     measured["generator"] = "trained generator (use_ema=False), float32 checkpoint"
     return {"without_ema": measured, "fid_without_ema": measured["fid"]}
 
@@ -183,8 +209,9 @@ def stopping_callbacks():
     monitor = early = None
     # EarlyStopping warns at every epoch without a check: expected between checks.
     warnings.filterwarnings("ignore", message="Early stopping conditioned on metric `fid`")
-    if FLAGS.fid_every:
-        monitor = _FIDMonitor(["fid"], dataset=FLAGS.dataset, every=FLAGS.fid_every,
+    if FLAGS.fid_every:  # a captioned dataset: against the images of its base dataset
+        monitor = _FIDMonitor(["fid"], dataset=publish.reference_dataset(FLAGS.dataset),
+                              every=FLAGS.fid_every,
                               num_samples=FLAGS.fid_samples, seed=FLAGS.seed)
         if FLAGS.patience:
             early = keras.callbacks.EarlyStopping(monitor="fid", mode="min",
@@ -235,7 +262,8 @@ def stopping_record(history, monitor, early, budget, earlier=None, initial_epoch
     return record
 
 
-def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
+def run(name, model_name, measurements=None, finalize=None, grid_captions=None,
+        **model_kwargs):
     """Trains `model_name` with the common flags and writes the recipe's outputs.
 
     With `--fid_every N` a `MetricMonitor` measures the FID of `--fid_samples` images
@@ -253,6 +281,9 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
         finalize: optional `fn(model, dataset) -> dict` called on the trained model
             before the final checkpoint is written (e.g. the autoencoder fits its code
             density on the whole training set); its dict is stored under "finalize".
+        grid_captions: for a text-conditional model (GAN-CLS, trained on a captioned
+            `--dataset`), the caption of each row of the grids (10 samples per row, the
+            same latents in every row); required for such a model.
         **model_kwargs: constructor arguments (the recipe's flags).
 
     Returns:
@@ -274,11 +305,19 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     dataset = kgz.datasets.load(FLAGS.dataset, batch_size=FLAGS.batch_size, seed=FLAGS.seed,
                                 limit=FLAGS.limit, with_labels=conditional)
     steps_per_epoch = len(dataset)
+    text = text_conditional(model)
+    if text and not grid_captions:
+        raise ValueError(f"{model_name} is text-conditional: pass recipe.run(..., "
+                         "grid_captions=[...]), the caption of each row of its grids.")
     grid_kwargs = {}
     if conditional:  # one row per class
         labels = np.repeat(np.arange(model.num_classes), 10)
         grid_kwargs = {"num_samples": len(labels), "nrow": 10,
                        "generate_kwargs": {"labels": labels}}
+    elif text:  # one row per caption
+        captions = [caption for caption in grid_captions for _ in range(10)]
+        grid_kwargs = {"num_samples": len(captions), "nrow": 10,
+                       "generate_kwargs": {"captions": captions}}
     stopping, monitor, early, budget = stopping_callbacks()
     saver = kgz.callbacks.TrainingCheckpoint(checkpoint)
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -319,6 +358,9 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     files["model"] = publish.file_record(checkpoint, packaged=False)
     if conditional:
         grid = kgz.utils.save_grid(class_rows(shipped, 10, FLAGS.seed),
+                                   os.path.join(out, "grid.png"), nrow=10)
+    elif text:
+        grid = kgz.utils.save_grid(caption_rows(shipped, grid_captions, 10, FLAGS.seed),
                                    os.path.join(out, "grid.png"), nrow=10)
     else:
         grid = kgz.utils.save_grid(shipped.generate(64, seed=FLAGS.seed),
@@ -361,6 +403,7 @@ def run(name, model_name, measurements=None, finalize=None, **model_kwargs):
     kgz.utils.atomic_write_bytes(os.path.join(out, "metrics.json"),
                                  json.dumps(metrics, indent=2).encode())
     print(json.dumps(metrics, indent=2))
-    print(f"grid{' (one row per class)' if conditional else ''}: {grid}")
+    rows = " (one row per class)" if conditional else " (one row per caption)" if text else ""
+    print(f"grid{rows}: {grid}")
     publish.print_report(name, metrics, out)
     return metrics

@@ -9,6 +9,7 @@ half of the announced bytes.
 
 import copy
 import http.server
+import importlib
 import json
 import os
 import shutil
@@ -318,11 +319,19 @@ def test_registry_entries_are_complete():
         assert kgz.registry.model_class(entry["architecture"])
         metrics = entry["metrics"]
         family = kgz.registry.model_class(entry["architecture"]).family
+        text = getattr(kgz.registry.model_class(entry["architecture"]), "condition_kind",
+                       None) == "text"  # GAN-CLS: trained on (images, captions)
         assert entry["dataset"] in kgz.datasets.list_datasets(
-            "translation" if family == "translation" else "image")
+            "captions" if text else
+            {"translation": "translation", "sequence": "sentences"}.get(family, "image"))
+        if text:  # sampled for captions of the test images, and the record says how
+            assert metrics["captions"], name
         # samplers are scored by FID/KID of generated images, autoregressive models by
-        # the likelihood of the test split
+        # the likelihood of the test split, the sentence VAE by its test NLL per sentence
+        # beside its baseline language model's
         keys = {"autoregressive": ("test_nll_nats", "test_bits_per_dim", "num_test", "real"),
+                "sequence": ("test_nll_nats", "test_kl_nats", "test_perplexity",
+                             "test_sentences", "test_tokens", "real", "baseline"),
                 # translators: each direction on the whole test split, beside its baselines
                 "translation": ("fid", "extractor", "num_images", "real", "directions")}.get(
                     family, ("fid", "kid", "extractor", "num_generated", "num_real"))
@@ -338,11 +347,16 @@ def test_registry_entries_are_complete():
         assert entry["recipe"] and entry["description"]
         # the run's curve and provenance are in the card's Training record, not the record
         assert not {"provenance", *publish.CURVE_KEYS} & {*entry, *entry["training"]}
-        with open(os.path.join(REPO, entry["card"])) as f:
-            record = f.read().split("\n### Training record\n", 1)[1].split("\n#", 1)[0]
+        with open(os.path.join(REPO, entry["card"])) as f:  # a card may have several
+            records = [part.split("\n#", 1)[0]
+                       for part in f.read().split("\n### Training record\n")[1:]]
+        record = next((r for r in records if f"How `{name}` was made" in r), "")
         assert f"How `{name}` was made" in record and "\nProvenance: " in record
-        assert ("\nFID of " if family != "autoregressive" else "\nValidation NLL ") in record
-        assert os.path.isfile(os.path.join(REPO, "docs", "images", f"{name}_pretrained.png"))
+        assert ("\nValidation NLL " if family in ("autoregressive", "sequence")
+                else "\nFID of ") in record
+        if family != "sequence":  # a text model's samples are sentences, on its card
+            assert os.path.isfile(os.path.join(REPO, "docs", "images",
+                                               f"{name}_pretrained.png"))
         assert not entry["files"]["model"]["packaged"]
         assert entry["files"]["model"]["file"].endswith(".keras")
 
@@ -474,7 +488,9 @@ def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
         # InfoGAN's 6.7 M-parameter generator (13.4 MB) is the largest; 48 MB in all (40
         # before the translators: pix2pix 2.2, CycleGAN 2.6, SRGAN 0.7, DiscoGAN 1.4,
         # BiCycleGAN 2.2 MB; 45 before the style-based ones: StyleGAN2 0.85 MB, StyleGAN
-        # and ProGAN about 1 MB each).
+        # and ProGAN about 1 MB each; 50 with cgan / acgan_fashion_mnist; 52 with the
+        # sentence VAE's 1.6 MB; 59.6 with GRAN's 4.4 MB and GAN-CLS's 3.4 MB, generator and
+        # text encoder; the cap leaves room for the video GAN).
         assert os.path.getsize(path) == spec["size"] <= 14_000_000, name
         total += spec["size"]
         assert download.sha256_file(path) == spec["sha256"], name
@@ -483,7 +499,7 @@ def test_packaged_files_match_the_registry_and_the_wheel_stays_lean():
             f.visititems(lambda _, item: dtypes.add(str(item.dtype))
                          if isinstance(item, h5py.Dataset) else None)
         assert "float16" in dtypes
-    assert total <= 48_000_000, total
+    assert total <= 62_000_000, total
 
 
 SERVE_ALL = textwrap.dedent(
@@ -506,7 +522,9 @@ SERVE_ALL = textwrap.dedent(
 def test_every_packaged_generator_loads_offline_and_its_export_serves_without_the_package(
         tmp_path):
     jobs, expected = [], {}
-    for name in PACKAGED:
+    samplers = [name for name in PACKAGED if kgz.registry.model_family(
+        kgz.applications.info(name)["architecture"]) != "sequence"]  # sentences: own test
+    for name in samplers:
         entry = kgz.applications.info(name)
         gan = kgz.applications.load_generator(name)  # empty cache, no origin: the package
         assert type(gan) is kgz.registry.model_class(entry["architecture"])
@@ -515,6 +533,10 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
         assert {k: config[k] for k in entry["config"]} == entry["config"]
         labels = (np.arange(6) % getattr(gan, "num_classes", 1)).astype("int32") \
             if getattr(gan, "conditional", False) else None
+        condition = {"labels": labels}
+        if getattr(gan, "condition_kind", None) == "text":  # GAN-CLS: serve(z, captions)
+            labels = np.array(publish.evaluation_captions(entry["dataset"], 6, 0)[0])
+            condition = {"captions": labels}
         if gan.family == "translation":  # serve(images): test images of the input domain
             from keras_gan_zoo.metrics import translation
             latents = translation.translation_test_data(
@@ -528,7 +550,7 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
         else:
             latents = np.random.default_rng(1).standard_normal(
                 (6, gan.latent_dim)).astype("float32")
-            images = gan.generate(6, latents=latents, labels=labels)
+            images = gan.generate(6, latents=latents, **condition)
         pad = kgz.datasets.info(entry["dataset"])["padding"]  # fashion_mnist_32: 2
         assert images.shape == (6, 28 + 2 * pad, 28 + 2 * pad, 1)
         assert -1 <= images.min() and images.max() <= 1 and images.std() > 0.1, name
@@ -545,8 +567,8 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report == {"served": len(PACKAGED), "imported_zoo": False}
-    for name, job in zip(PACKAGED, jobs):
+    assert report == {"served": len(samplers), "imported_zoo": False}
+    for name, job in zip(samplers, jobs):
         np.testing.assert_allclose(np.load(job["out"]), expected[name], atol=1e-5)
 
 
@@ -740,8 +762,14 @@ def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
     card = (repo / "docs/models/acgan.md").read_text()
     assert f"| FID | **{evaluation['fid']:.2f}** |" in card
     assert files["generator"]["sha256"] in card and "| provenance |" not in card
-    assert card.count("| FID |") == 1 == card.count("| full model |")
-    assert card.count("### Training record") == 1 and "\nProvenance: this test\n" in card
+    # The card's own Pretrained section was written; acgan_fashion_mnist's section is as
+    # the repository has it.
+    fashion = "\n## Pretrained on Fashion-MNIST: `acgan_fashion_mnist`"
+    original = open(os.path.join(REPO, "docs/models/acgan.md")).read()
+    assert card[card.index(fashion):] == original[original.index(fashion):]
+    own = card[:card.index(fashion)]
+    assert own.count("| FID |") == 1 == own.count("| full model |")
+    assert own.count("### Training record") == 1 and "\nProvenance: this test\n" in own
     assert metrics["stopping"]["fid_curve"]  # a check after the last epoch
     for point in metrics["stopping"]["fid_curve"]:
         assert f"{point['epoch']}: {point['fid']}" in card
@@ -867,6 +895,107 @@ def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_pa
     assert sorted(_files(_cache())) == sorted(spec["file"] for spec in entry["files"].values())
 
 
+# --------------------------------------------------------------------------- text-conditional
+def test_a_text_conditional_generator_file_samples_from_captions(tmp_path, register,
+                                                                 monkeypatch):
+    """GAN-CLS turns captions into images through its text encoder: its generator file holds
+    the generator (the EMA weights) and the text encoder (group ``text_encoder``, float16
+    kernels), so load_generator draws for captions what the trained model draws; a file
+    without the encoder is refused."""
+    model = kgz.create_model("gan_cls_tiny", seed=3, ema_beta=0.5)
+    # Weights far from their initialization (a freshly initialized tiny generator draws
+    # near-constant images, which any weights would match): a model that did not load the
+    # encoder, or the generator, samples otherwise.
+    rng = np.random.default_rng(1)
+    for variable in model.generator.trainable_weights + model.text_encoder.trainable_weights:
+        variable.assign(variable.numpy() + rng.normal(0, 0.3, variable.shape).astype("float32"))
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)).astype("float32")
+    model.fit(images, np.array(["sandal", "a dark bag", "coat", "a light sandal"] * 4),
+              batch_size=8, epochs=1, verbose=0)
+    weights = publish.save_generator_weights(model, tmp_path / "g.fp16.weights.h5")
+    model.save(tmp_path / "m.keras")
+    with h5py.File(weights, "r") as f:
+        assert publish.TEXT_ENCODER_GROUP in f
+        arrays = []  # the tiny encoder's: all below the float16 size
+        f[publish.TEXT_ENCODER_GROUP].visititems(
+            lambda key, item: arrays.append((item.size, item.dtype))
+            if isinstance(item, h5py.Dataset) else None)
+        assert len(arrays) >= 5  # embedding, GRU kernels and bias, dense kernel and bias
+        for size, dtype in arrays:
+            assert dtype == (np.float16 if size >= publish.HALF_PRECISION_MIN_SIZE
+                             else np.float32)
+    entry = {"architecture": "gan_cls", "config": json.loads(json.dumps(model.get_config())),
+             "dataset": "fashion_mnist_captions", "metrics": {"fid": 1.0}, "training": {},
+             "recipe": "a test", "description": "a test", "card": "docs/models/gan_cls.md",
+             "files": {"generator": publish.file_record(weights),
+                       "model": publish.file_record(tmp_path / "m.keras")}}
+    register("gan_cls_test", entry)
+    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+
+    loaded = kgz.applications.load_generator("gan_cls_test")
+    assert type(loaded) is type(model) and loaded.vocabulary == model.vocabulary
+    asked = ["a dark bag", "sandal", "ankle boot", "a small light coat", "A  Dark BAG"]
+    expected = model.generate(5, seed=2, captions=asked)  # the EMA generator
+    assert np.abs(expected).max() > 0.3 and np.abs(expected[0] - expected[1]).max() > 0.1
+    np.testing.assert_allclose(loaded.generate(5, seed=2, captions=asked), expected, atol=2e-2)
+    np.testing.assert_allclose(loaded.generate(5, seed=2, captions=asked, use_ema=False),
+                               expected, atol=2e-2)
+    full = kgz.applications.load_model("gan_cls_test")
+    np.testing.assert_allclose(full.generate(5, seed=2, captions=asked), expected, atol=1e-6)
+    # Without the encoder's weights the same captions give other images.
+    generator_only = kgz.registry.model_class("gan_cls").from_config(entry["config"])
+    publish.sampling_network(generator_only, use_ema=False).load_weights(weights)
+    assert np.abs(generator_only.generate(5, seed=2, captions=asked) - expected).max() > 0.1
+
+    with h5py.File(weights, "a") as f:
+        del f[publish.TEXT_ENCODER_GROUP]
+    with pytest.raises(ValueError, match="no 'text_encoder' group.*captions"):
+        kgz.applications.build_from_weights("gan_cls", entry["config"], weights)
+
+
+def test_a_text_conditional_model_is_measured_for_captions_of_the_test_images():
+    """publish.measure samples a text-conditional model for captions of random test
+    images of its captioned dataset, against the images of that dataset's base in the base's
+    domain-classifier features; the record and card say how the captions were chosen."""
+    model = kgz.create_model("gan_cls", image_shape=(28, 28, 1), latent_dim=8,
+                             base_filters=4, word_dim=8, text_units=8, text_dim=8,
+                             projection_dim=4, seed=0)
+    asked = []
+    generate = model.generate
+
+    def recording(n, **kwargs):
+        asked.extend(kwargs["captions"])
+        return generate(n, **kwargs)
+
+    model.generate = recording
+    measured = publish.measure(model, "fashion_mnist_captions", num_samples=40, seed=3,
+                               batch_size=32)
+    assert measured["real"] == "fashion_mnist/test" and measured["extractor"] == "fashion_mnist"
+    assert measured["num_generated"] == 40 and measured["labels"] is None
+    assert measured["captions"] == publish.caption_protocol("fashion_mnist_captions")
+    assert {"fid", "kid", "is", "classes_found"} <= set(measured)
+    # each batch is drawn for the captions of evaluation_captions with the batch's seed
+    assert len(asked) == 40 and len(set(asked)) > 10
+    for index, (start, n) in enumerate([(0, 32), (32, 8)]):
+        seed = importlib.import_module("keras_gan_zoo.metrics.evaluate")._batch_seed(3, index)
+        assert asked[start:start + n] == publish.evaluation_captions(
+            "fashion_mnist_captions", n, seed)[0]
+    with pytest.raises(ValueError, match="not a captioned dataset"):
+        publish.measure(model, "fashion_mnist", num_samples=8)
+    entry = {"architecture": "gan_cls", "config": {}, "dataset": "fashion_mnist_captions",
+             "metrics": measured, "recipe": "python applications/gan_cls_fashion_mnist.py",
+             "training": {"epochs": 1, "steps": 1, "batch_size": 64, "train_examples": 64,
+                          "dtype_policy": "float32", "train_seconds": 1.0},
+             "files": {"generator": {"file": "g.h5", "size": 10, "sha256": "0",
+                                     "packaged": True},
+                       "model": {"file": "m.keras", "size": 10, "sha256": "1",
+                                 "packaged": False}}}
+    rows = publish.card_rows(entry)
+    assert rows["captions"].startswith("40 samples of the generator file, for each sample, a "
+                                       "random test image of fashion_mnist_captions")
+
+
 def test_autoencoder_generator_file_needs_its_fitted_mixture(tmp_path):
     model = _trained_tiny("autoencoder_tiny")
     model.density.fitted.assign(0.0)
@@ -965,6 +1094,79 @@ def test_a_recipe_run_resumes_from_its_checkpoint(tmp_path):
     assert again.returncode != 0 and "already holds 3 epochs" in again.stderr
 
 
+def test_gan_cls_recipe_finishes_a_run_of_its_earlier_version(tmp_path, register):
+    """`gan_cls_fashion_mnist.py --finish` turns a run of the earlier recipe (a .keras and
+    its own metrics.json) into what publish_run reads: the generator file (generator and
+    text encoder), samples of it in grid.png, its measurement for captions of the test
+    images and metrics.json in recipe.run's schema; it refuses another checkpoint."""
+    out = tmp_path / "run"
+    out.mkdir()
+    model = kgz.create_model("gan_cls", image_shape=(28, 28, 1), latent_dim=8, base_filters=4,
+                             word_dim=8, text_units=8, text_dim=8, projection_dim=4, seed=1)
+    model.compile()
+    checkpoint = out / "gan_cls_fashion_mnist.keras"
+    model.save(checkpoint)
+    earlier = {  # what the earlier recipe wrote
+        "recipe": "gan_cls_fashion_mnist",
+        "command": "python applications/gan_cls_fashion_mnist.py --seed 2 --out " + str(out),
+        "model": "gan_cls", "config": json.loads(json.dumps(model.get_config())),
+        "dataset": "fashion_mnist_captions", "train_examples": 64, "epochs": 1, "steps": 1,
+        "stopping": {"epochs_asked": 1, "epochs_run": 1, "max_minutes": None,
+                     "stopped_by": None, "fid_every": None},
+        "batch_size": 64, "dtype_policy": "float32", "train_seconds": 1.0,
+        "train_cpu_seconds": 2.0, "machine": publish.machine_description(),
+        "final_losses": {"d_loss": 1.0}, "measurements": {"class_accuracy": 0.1},
+        "evaluation": {"fid": 300.0, "num_generated": 10000,
+                       "captions": "a random caption of a random test image per sample"},
+        "files": {"model": publish.file_record(checkpoint)}}
+    (out / "metrics.json").write_text(json.dumps(earlier))
+    command = [sys.executable, os.path.join(REPO, "applications", "gan_cls_fashion_mnist.py"),
+               "--finish", "--eval_samples", "64", "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert json.loads((out / "metrics.recipe.json").read_text()) == earlier
+    assert metrics["checkpoint_evaluation"] == earlier["evaluation"]
+    for key in ("command", "config", "stopping", "train_seconds", "measurements"):
+        assert metrics[key] == earlier[key], key
+    evaluation = metrics["evaluation"]
+    assert evaluation["num_generated"] == 64 and evaluation["seed"] == 2  # the run's --seed
+    assert evaluation["real"] == "fashion_mnist/test" and evaluation["num_real"] == 10000
+    assert evaluation["captions"] == publish.caption_protocol("fashion_mnist_captions")
+    files = metrics["files"]
+    assert files["model"] == earlier["files"]["model"] and files["generator"]["packaged"]
+    weights = out / files["generator"]["file"]
+    assert download.sha256_file(weights) == files["generator"]["sha256"]
+    with h5py.File(weights, "r") as f:
+        assert publish.TEXT_ENCODER_GROUP in f
+    grid = np.asarray(Image.open(out / "grid.png"))
+    assert grid.shape[:2] == (10 * 28 + 11 * 2, 10 * 28 + 11 * 2)  # a row per class name
+    shipped = kgz.applications.build_from_weights("gan_cls", metrics["config"], str(weights))
+    np.testing.assert_allclose(shipped.generate(3, seed=0, captions="a dark bag"),
+                               model.generate(3, seed=0, captions="a dark bag"), atol=2e-2)
+
+    repo = _repo_for_publish_run(tmp_path, "docs/models/gan_cls.md")
+    published = subprocess.run(
+        [sys.executable, os.path.join(REPO, "applications", "publish_run.py"), "--run",
+         str(out), "--repo", str(repo), "--name", "gan_cls_test", "--measurement_keys",
+         "class_accuracy", "--description", "a test run", "--provenance", "this test",
+         "--min_eval_samples", "64"], capture_output=True, text=True, timeout=300)
+    assert published.returncode == 0, published.stderr[-3000:]
+    entry = _published_records(repo)["gan_cls_test"]
+    assert entry["metrics"]["captions"] == evaluation["captions"]
+    assert entry["metrics"]["class_accuracy"] == 0.1
+    assert entry["recipe"] == "python applications/gan_cls_fashion_mnist.py --seed 2"
+    card = (repo / "docs/models/gan_cls.md").read_text()
+    assert f"| FID | **{evaluation['fid']:.2f}** |" in card and "| captions | 64 samples" in card
+    assert "not published yet |" not in card
+
+    kgz.create_model("gan_cls", image_shape=(28, 28, 1), latent_dim=8, base_filters=4,
+                     word_dim=8, text_units=8, text_dim=8, projection_dim=4,
+                     seed=5).save(checkpoint)  # another checkpoint than the run's
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert again.returncode != 0 and "is not the checkpoint" in again.stderr
+
+
 def test_publish_run_writes_into_the_section_of_the_checkpoint_it_publishes():
     """A card of two checkpoints: each publish rewrites its own Pretrained section."""
     sys.path.insert(0, os.path.join(REPO, "applications"))
@@ -999,3 +1201,79 @@ def test_publish_run_writes_into_the_section_of_the_checkpoint_it_publishes():
                                                    "cgan_fashion_mnist")
     assert recorded.index("new") > recorded.index("`cgan_fashion_mnist`")
     assert recorded.index("new") < recorded.index("## Tiny variant")
+
+
+# --------------------------------------------------------------------------- sentences
+_SENTENCES = ["the moon is rising on the sea", "the star is rising", "the sea and the moon",
+              "the star is on the sea", "and the moon is rising on the star"]
+
+
+def test_a_sentence_vae_generator_file_holds_every_network(tmp_path, register, monkeypatch):
+    """The sentence VAE has no single generator: its file holds every network (float16
+    kernels), the encoder that reconstruct / interpolate need included, so load_generator
+    decodes the greedy sentences of the trained model and scores a close NLL; a file
+    without the encoder is refused."""
+    model = kgz.create_model("sentence_vae_tiny", seed=3, hidden_units=32)  # GRU kernels of
+    model.compile()                                                          # >= 1024 entries
+    model.fit(kgz.datasets.sentence_dataset(_SENTENCES * 4, model.vocabulary, 8, seed=0),
+              epochs=2, verbose=0)
+    # Weights far from their initialization: a network left out would decode otherwise.
+    rng = np.random.default_rng(1)
+    model.set_weights([w + rng.normal(0, 0.5, w.shape).astype(w.dtype)
+                       for w in model.get_weights()])
+    weights = publish.save_generator_weights(model, tmp_path / "g.fp16.weights.h5")
+    model.save(tmp_path / "m.keras")
+    with h5py.File(weights, "r") as f:
+        assert {"embedding", "encoder_gru", "decoder_gru", "head"} <= set(f)
+        kernels = []
+        f.visititems(lambda key, item: kernels.append(item.dtype)
+                     if isinstance(item, h5py.Dataset)
+                     and item.size >= publish.HALF_PRECISION_MIN_SIZE else None)
+        assert kernels and all(dtype == np.float16 for dtype in kernels)
+    entry = {"architecture": "sentence_vae",
+             "config": json.loads(json.dumps(model.get_config())), "dataset": "verse",
+             "metrics": {"test_nll_nats": 1.0}, "training": {}, "recipe": "a test",
+             "description": "a test", "card": "docs/models/sentence_vae.md",
+             "files": {"generator": publish.file_record(weights),
+                       "model": publish.file_record(tmp_path / "m.keras")}}
+    register("sentence_vae_test", entry)
+    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+
+    loaded = kgz.applications.load_generator("sentence_vae_test")
+    assert type(loaded) is type(model) and loaded.vocabulary == model.vocabulary
+    assert loaded.generate(6, seed=2, greedy=True) == model.generate(6, seed=2, greedy=True)
+    assert loaded.reconstruct(_SENTENCES) == model.reconstruct(_SENTENCES)
+    assert loaded.interpolate(*_SENTENCES[:2], steps=4) == model.interpolate(*_SENTENCES[:2],
+                                                                            steps=4)
+    np.testing.assert_allclose(loaded.encode(_SENTENCES), model.encode(_SENTENCES), atol=0.02)
+    shipped, trained = (m.evaluate_sentences(_SENTENCES, seed=0) for m in (loaded, model))
+    assert shipped["tokens"] == trained["tokens"]
+    assert abs(shipped["nll"] - trained["nll"]) < 0.01 * trained["nll"]
+    assert abs(shipped["kl"] - trained["kl"]) < 0.01 * trained["kl"] + 1e-3
+
+    with h5py.File(weights, "a") as f:
+        del f["encoder_gru"]
+    with pytest.raises(ValueError, match="does not hold every network of SentenceVAE"):
+        kgz.applications.build_from_weights("sentence_vae", entry["config"], weights)
+
+
+def test_the_shipped_sentence_vae_scores_its_record_offline():
+    """sentence_vae_verse loads from the package (no cache, no origin), scores the record's
+    test NLL on the verse test split and decodes from the prior, reconstructs, interpolates."""
+    entry = kgz.applications.info("sentence_vae_verse")
+    vae = kgz.applications.load_generator("sentence_vae_verse")
+    assert _files(_cache()) == []
+    metrics = entry["metrics"]
+    test = [s for s in kgz.datasets.verse_lines("test", seed=0)
+            if len(kgz.datasets.tokenize(s)) <= vae.max_length]
+    figures = vae.evaluate_sentences(test, seed=0)
+    assert (figures["sentences"], figures["tokens"]) == (metrics["test_sentences"],
+                                                         metrics["test_tokens"])
+    assert abs(figures["nll"] - metrics["test_nll_nats"]) < 2e-3
+    assert abs(figures["nll"] - metrics["checkpoint_test_nll_nats"]) < 2e-3  # float32 .keras
+    assert metrics["baseline"]["test_nll_nats"] < metrics["test_nll_nats"]  # the bound
+    assert vae.generate(2, seed=0, greedy=True) == [  # docs/models/sentence_vae.md
+        "o wild willow, shine quietly over the song",
+        "there is a harbor that glows across the blue sea"]
+    path = vae.interpolate(test[0], test[1], steps=3)
+    assert len(path) == 3 and path[0] == vae.reconstruct([test[0]])[0]

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import training_data
+from contract_helpers import captions_for, text_conditional, training_data
 from keras_gan_zoo.applications import publish
 from keras_gan_zoo.models import AdversarialModel
 from keras_gan_zoo.models.adversarial.base import ema_beta_from_half_life
@@ -119,16 +119,23 @@ def test_every_adversarial_model_keeps_an_ema_used_by_generate(name):
         expected = 0.5 * w1 + 0.5 * w2 if weight.trainable else w2
         np.testing.assert_allclose(shadow.numpy(), expected, rtol=1e-6, atol=1e-7,
                                    err_msg=name)
-    labels = None if not model.conditional else np.arange(4) % model.num_classes
+    # The condition of each sample: cycling labels, captions of a text-conditional model
+    # (GAN-CLS: call_generator reads them as its `labels`, generate as `captions=`).
+    if text_conditional(model):
+        labels = captions_for(model, 4)
+        condition = {"captions": labels}
+    else:
+        labels = None if not model.conditional else np.arange(4) % model.num_classes
+        condition = {"labels": labels}
     z = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
     ema_net = model.ema_generator()
     for net, use_ema in ((ema_net, True), (model.generator, False)):
         expected = model.call_generator(z, labels, network=net)
         np.testing.assert_allclose(
-            model.generate(4, latents=z, labels=labels, use_ema=use_ema),
+            model.generate(4, latents=z, use_ema=use_ema, **condition),
             keras.ops.convert_to_numpy(expected), rtol=1e-6, atol=1e-6, err_msg=name)
-    assert not np.allclose(model.generate(4, latents=z, labels=labels),
-                           model.generate(4, latents=z, labels=labels, use_ema=False),
+    assert not np.allclose(model.generate(4, latents=z, **condition),
+                           model.generate(4, latents=z, use_ema=False, **condition),
                            atol=1e-6), name
     if name == "lapgan_tiny":
         pyramid = model.generate_pyramid(4, latents=z)

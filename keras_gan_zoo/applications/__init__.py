@@ -16,10 +16,10 @@ file:// or a directory). The full ``.keras`` checkpoints behind :func:`load_mode
 Example:
     >>> import keras_gan_zoo as kgz
     >>> kgz.applications.list_pretrained()
-    ['acgan_mnist', 'dcgan_fashion_mnist', 'gan_mnist', ...]
+    ['acgan_mnist', 'autoencoder_fashion_mnist', ...]
     >>> gan = kgz.applications.load_generator("dcgan_fashion_mnist")
     >>> images = gan.generate(64, seed=0)                 # numpy, in [-1, 1]
-    >>> kgz.applications.info("dcgan_fashion_mnist")["metrics"]["fid"]
+    >>> fid = kgz.applications.info("dcgan_fashion_mnist")["metrics"]["fid"]   # measured
     >>> model = kgz.applications.load_model("dcgan_fashion_mnist")   # needs the origin
     >>> model.fit(dataset, epochs=1)                       # resumes with its optimizers
 """
@@ -116,11 +116,13 @@ def build_from_weights(architecture, config, weights):
     autoencoding models (VAE, VAE-GAN) and, for the autoencoder, the decoder plus the
     Gaussian mixture fitted on its codes (stored in the same file). For a translator
     (pix2pix, CycleGAN, ...) it is every network that translates, one group per
-    direction (:func:`publish.translator_networks`). The other networks
-    (discriminator, critic, encoder) keep their fresh initialization; the model is not
-    compiled. A checkpoint trained with a generator EMA ships the EMA weights: they are
-    loaded as the generator's and the model's EMA restarts from them, so ``generate``
-    samples them with or without ``use_ema``.
+    direction (:func:`publish.translator_networks`). For a text-conditional model
+    (GAN-CLS) it is the generator and the text encoder that embeds the captions (the
+    vocabulary is in the config). The other networks (discriminator, critic, encoder)
+    keep their fresh initialization; the model is not compiled. A checkpoint trained
+    with a generator EMA ships the EMA weights: they are loaded as the generator's and
+    the model's EMA restarts from them, so ``generate`` samples them with or without
+    ``use_ema``.
     """
     from keras_gan_zoo import registry
 
@@ -142,6 +144,14 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
     so ``generate(n, seed=)`` draws what the trained model draws. Their encoder is not
     shipped in that file: ``encode`` / ``reconstruct`` need :func:`load_model`.
 
+    The sentence VAE (``sentence_vae_verse``) ships every network, its encoder included, and
+    its vocabulary in the config: ``generate``, ``reconstruct`` and ``interpolate`` work on
+    the loaded model (``publish.sequence_networks``).
+
+    A text-conditional model (GAN-CLS) comes with its text encoder, so
+    ``generate(n, seed=, captions=[...])`` draws what the trained model draws for the same
+    captions (words of ``model.vocabulary``).
+
     A translator (``family == "translation"``: pix2pix, CycleGAN, ...) comes with the
     network of every direction it translates (both generators of a two-domain model), so
     ``translate(images, direction=...)`` works both ways; it has no ``generate``.
@@ -152,11 +162,11 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
 
     Returns:
         The zoo model (e.g. ``DCGAN``): ``generate(n, seed=...)`` (conditional models take
-        ``labels=``), ``export_generator(path)``, ``generator`` (the Keras network); a
-        translator's ``translate(images, direction=...)``.
+        ``labels=``, text-conditional ones ``captions=``), ``export_generator(path)``,
+        ``generator`` (the Keras network); a translator's ``translate(images, direction=...)``.
 
     Raises:
-        See :func:`weights_path`.
+        ValueError, WeightsUnavailableError, DownloadError: as :func:`weights_path`.
 
     Example:
         >>> gan = load_generator("gan_mnist")
@@ -189,7 +199,7 @@ def load_model(name, *, cache_dir=None, origin=None, attempts=None, timeout=None
 
     Raises:
         WeightsUnavailableError: not cached and ``$KERAS_GAN_ZOO_WEIGHTS_URL`` unset.
-        See also :func:`weights_path`.
+        ValueError, DownloadError: as :func:`weights_path`.
 
     Example:
         >>> model = load_model("dcgan_fashion_mnist", origin="https://example.org/kgz/")

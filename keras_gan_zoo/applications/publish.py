@@ -29,12 +29,13 @@ from keras_gan_zoo.applications import registry
 from keras_gan_zoo.utils.files import atomic_output, atomic_write_bytes, sha256_file
 
 __all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREFIX",
-           "TRAINING_RECORD_HEADING", "card_rows", "entry_json", "file_record",
-           "half_precision_weights", "latent_density", "load_generator_weights",
-           "machine_description", "measure", "print_report", "published_command",
-           "registry_entry", "sampling_network", "sampling_state", "save_generator_weights",
-           "training_curves", "training_record", "translation_table", "translator_networks",
-           "write_entry", "BASELINES_HEADING"]
+           "TRAINING_RECORD_HEADING", "card_rows", "caption_protocol", "caption_source",
+           "entry_json", "evaluation_captions", "file_record", "half_precision_weights",
+           "latent_density", "load_generator_weights", "machine_description", "measure",
+           "print_report", "published_command", "reference_dataset", "registry_entry",
+           "sampling_network", "sampling_state", "save_generator_weights", "sequence_networks",
+           "text_encoder_network", "training_curves", "training_record", "translation_table",
+           "translator_networks", "write_entry", "BASELINES_HEADING"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -117,6 +118,31 @@ def sampling_state(model):
             if isinstance(getattr(model, name, None), keras.Variable)}
 
 
+#: The group of a text-conditional model's generator file holding its text encoder's
+#: weights (float16 kernels, laid out as ``text_encoder.save_weights`` writes them).
+TEXT_ENCODER_GROUP = "text_encoder"
+
+
+def text_encoder_network(model):
+    """The network that turns a text-conditional model's captions (``condition_kind ==
+    "text"``: GAN-CLS) into the embeddings its generator reads, ``model.text_encoder``; None
+    for any other model. A generator file of such a model carries its weights (group
+    ``text_encoder``) beside the generator's: without them ``generate(captions=...)`` of a
+    shipped model would embed captions with a freshly initialized encoder. The vocabulary
+    and tokenizer have no weights: the config rebuilds them."""
+    if getattr(model, "condition_kind", None) != "text":
+        return None
+    return model.text_encoder
+
+
+def _copy_h5(source, destination):
+    """Copies the groups, datasets and attributes of the open h5 group `source` into the
+    open h5 group `destination`."""
+    destination.attrs.update(source.attrs)
+    for key in source.keys():
+        source.copy(source[key], destination, name=key)
+
+
 def sampling_network(model, use_ema=True):
     """The network whose weights a generator file holds: ``model.generator`` (a GAN's
     generator, the decoder of the autoencoding models) or, for an autoregressive model,
@@ -152,6 +178,24 @@ def translator_networks(model):
     return {direction: model.translator(direction) for direction in model.directions}
 
 
+def sequence_networks(model):
+    """``{attribute: layer}`` of every network of a sequence model (``family ==
+    "sequence"``) that has neither ``generator`` nor ``network`` to publish: the sentence
+    VAE, whose ``generate`` runs its decoder (embeddings, latent-to-state layer, decoder GRU,
+    output head) and whose ``encode`` / ``reconstruct`` / ``interpolate`` run its encoder
+    (encoder GRU, posterior heads); its generator file holds all of them (float16
+    kernels), laid out as ``save_weights`` of a model holding them as attributes writes them.
+    The vocabulary has no weights: the config rebuilds it. None for any other model."""
+    import keras
+
+    if getattr(model, "family", None) != "sequence" or any(
+            getattr(model, attribute, None) is not None for attribute in ("generator", "network")):
+        return None
+    return {attribute: value for attribute, value in vars(model).items()
+            if not attribute.startswith("_") and isinstance(value, keras.layers.Layer)
+            and value.weights}
+
+
 def _translators_holder(networks):
     """A Keras model holding `networks` (``{direction: network}``) as attributes, whose
     ``save_weights`` / ``load_weights`` write / read them under one top-level group per
@@ -170,8 +214,9 @@ def _translators_holder(networks):
 
 def _weights_holder(model):
     """What a generator file stores: the translators of a translator (one group per
-    direction) or the :func:`sampling_network`."""
-    networks = translator_networks(model)
+    direction), every network of a sentence VAE (:func:`sequence_networks`) or the
+    :func:`sampling_network`."""
+    networks = translator_networks(model) or sequence_networks(model)
     return sampling_network(model) if networks is None else _translators_holder(networks)
 
 
@@ -188,7 +233,16 @@ def save_generator_weights(model, path):
     translates (:func:`translator_networks`), each under the group of its direction:
     ``a_to_b`` (pix2pix's U-Net) and, for two-domain models, ``b_to_a`` (CycleGAN's two
     generators), so ``translate(images, direction=...)`` works both ways after loading;
-    the discriminators are left out. `path` must end in ``.weights.h5``."""
+    the discriminators are left out.
+
+    For a text-conditional model (:func:`text_encoder_network`: GAN-CLS) the file also holds
+    the text encoder's weights (float16 kernels) under the group ``text_encoder``: what turns
+    captions into the embeddings the generator reads (the vocabulary is in the config).
+
+    For a sentence VAE (:func:`sequence_networks`) the file holds every network of the model,
+    the encoder included (float16 kernels), so ``generate``, ``reconstruct`` and
+    ``interpolate`` of the loaded model work; the vocabulary is in the config.
+    `path` must end in ``.weights.h5``."""
     import h5py
 
     path = os.fspath(path)
@@ -202,6 +256,12 @@ def save_generator_weights(model, path):
     with tempfile.TemporaryDirectory() as scratch:
         full = os.path.join(scratch, "generator.weights.h5")
         _weights_holder(model).save_weights(full)
+        encoder = text_encoder_network(model)
+        if encoder is not None:  # float32 here: halved with the generator's kernels below
+            encoder_file = os.path.join(scratch, "text_encoder.weights.h5")
+            encoder.save_weights(encoder_file)
+            with h5py.File(encoder_file, "r") as src, h5py.File(full, "a") as dst:
+                _copy_h5(src, dst.create_group(TEXT_ENCODER_GROUP))
         if density is None and not state:
             return half_precision_weights(full, path)
         half = half_precision_weights(full, os.path.join(scratch, "half.weights.h5"))
@@ -243,14 +303,16 @@ def load_generator_weights(model, path):
     """Loads a file of :func:`save_generator_weights` into `model` (built from the
     same config): the generator's weights, the model's :func:`sampling_state` and, if
     the model samples a fitted latent density, that density (the file must then carry
-    them); for a translator, the network of every direction. A model with a generator
+    them); for a translator, the network of every direction; for a text-conditional model,
+    its text encoder (group ``text_encoder``); for a sentence VAE, every network
+    (:func:`sequence_networks`). A model with a generator
     EMA gets the file's weights in its generator and its EMA restarts from them
     (``reset_ema``), so ``generate`` samples the published weights with or without
     ``use_ema``.
 
     Raises:
-        ValueError: the file lacks the density or the sampling state the model needs or
-            a translator's direction, or its shapes differ.
+        ValueError: the file lacks the density, the sampling state or the text encoder the
+            model needs or a translator's direction, or its shapes differ.
     """
     import h5py
 
@@ -259,10 +321,17 @@ def load_generator_weights(model, path):
         _check_translator_file(model, path, tuple(networks))
         _translators_holder(networks).load_weights(path)
         return model
+    networks = sequence_networks(model)
+    if networks is not None:
+        _load_sequence_networks(model, networks, path)
+        return model
     sampling_network(model, use_ema=False).load_weights(path)
     reset_ema = getattr(model, "reset_ema", None)
     if callable(reset_ema):
         reset_ema()  # a generator EMA restarts from the loaded (published) weights
+    encoder = text_encoder_network(model)
+    if encoder is not None:
+        _load_text_encoder(model, encoder, path)
     state = sampling_state(model)
     if state:
         with h5py.File(path, "r") as f:
@@ -295,6 +364,36 @@ def load_generator_weights(model, path):
     return model
 
 
+def _load_sequence_networks(model, networks, path):
+    """Loads a sentence VAE's file (:func:`sequence_networks`), naming what it needs."""
+    try:
+        _translators_holder(networks).load_weights(path)
+    except ValueError as error:
+        raise ValueError(
+            f"{os.path.basename(os.fspath(path))} does not hold every network of "
+            f"{type(model).__name__} ({', '.join(networks)}) in the shapes of its config: "
+            "write it with publish.save_generator_weights(model, path) from a model of the "
+            f"same config. ({error})") from error
+
+
+def _load_text_encoder(model, encoder, path):
+    """Loads the ``text_encoder`` group of a generator file into `encoder`."""
+    import h5py
+
+    with tempfile.TemporaryDirectory() as scratch:
+        encoder_file = os.path.join(scratch, "text_encoder.weights.h5")
+        with h5py.File(path, "r") as src:
+            if TEXT_ENCODER_GROUP not in src:
+                raise ValueError(
+                    f"{os.path.basename(os.fspath(path))} has no {TEXT_ENCODER_GROUP!r} group: "
+                    f"{type(model).__name__} embeds its captions with the text encoder saved "
+                    "there by save_generator_weights (a file of the generator alone cannot "
+                    "turn captions into images).")
+            with h5py.File(encoder_file, "w") as dst:
+                _copy_h5(src[TEXT_ENCODER_GROUP], dst)
+        encoder.load_weights(encoder_file)
+
+
 #: How the registry describes the project's machine, whose :func:`machine_description` is
 #: ``"2 CPUs, x86_64"`` (``applications/publish_run.py`` records it for runs timed there).
 PROJECT_MACHINE = "2 CPU cores (x86_64, AVX512-BF16), no GPU"
@@ -322,19 +421,96 @@ def conditional_source(model):
     return generate
 
 
+def reference_dataset(dataset):
+    """The zoo dataset whose test images a model trained on `dataset` is measured
+    against: `dataset` itself, except a captioned dataset of unpadded images
+    (``"fashion_mnist_captions"``), whose images are its base dataset's
+    (``"fashion_mnist"``: the same images without the captions, measured in the base's
+    domain-classifier features). A padded captioned dataset (``"fashion_mnist_captions_32"``)
+    is its own reference, measured on its content (``metrics.default_extractor``)."""
+    from keras_gan_zoo import datasets
+
+    try:
+        info = datasets.info(dataset)
+    except (ValueError, TypeError):  # not a zoo dataset name
+        return dataset
+    if info["kind"] == "captions" and not info["padding"] and info.get("base"):
+        return info["base"]
+    return dataset
+
+
+_CAPTION_SPLITS = {}
+
+
+def _caption_split(dataset):
+    """The test split of captioned `dataset` in memory (cached per process)."""
+    from keras_gan_zoo import datasets
+    from keras_gan_zoo.datasets import captions as caption_data
+
+    if dataset not in _CAPTION_SPLITS:
+        try:
+            kind = datasets.info(dataset)["kind"]
+        except (ValueError, TypeError):
+            kind = None
+        if kind != "captions":
+            raise ValueError(
+                f"A text-conditional model is measured with captions of the test images of "
+                f"the captioned dataset it was trained on; {dataset!r} is not a captioned "
+                f"dataset (captioned: {', '.join(datasets.list_datasets('captions'))}).")
+        _CAPTION_SPLITS[dataset] = caption_data.caption_arrays(dataset, "test")
+    return _CAPTION_SPLITS[dataset]
+
+
+def evaluation_captions(dataset, n, seed):
+    """`n` captions of the test images of captioned `dataset`, the measurement protocol of a
+    text-conditional model: for each sample a random test image and one of its captions
+    (``numpy.random.default_rng(seed)``).
+
+    Returns:
+        ``(captions, labels, columns, rows)``: the captions (list of str), the class of each
+        caption's image, which of the image's captions it is (its template) and the image's
+        row in the test split.
+    """
+    data = _caption_split(dataset)
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(data.labels), n)
+    columns = rng.integers(0, data.captions.shape[1], n)
+    return data.captions[rows, columns].tolist(), data.labels[rows], columns, rows
+
+
+def caption_source(model, dataset):
+    """A ``fn(n, seed)`` drawing samples of a text-conditional `model` for captions of the
+    test images of `dataset` (:func:`evaluation_captions` with the call's seed, 0 for None): the
+    protocol of every measurement of a text-conditional model (the FID checks of a recipe
+    and :func:`measure`)."""
+    def generate(n, seed=None):
+        captions = evaluation_captions(dataset, n, 0 if seed is None else seed)[0]
+        return model.generate(n, seed=seed, captions=captions)
+    return generate
+
+
+def caption_protocol(dataset):
+    """How :func:`caption_source` chooses captions, as a registry record states it."""
+    return (f"for each sample, a random test image of {dataset} and one of its captions, drawn "
+            "with the sampling seed of its batch")
+
+
 def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=None,
             metrics=MEASURED_METRICS, batch_size=256):
     """FID / KID / IS / classes found of a generator, recorded with how they were measured.
 
     The protocol of the registry's numbers: `num_samples` generated images (sampling
-    seed `seed`; a conditional model's labels cycle 0, 1, ..., K-1) against the images
-    of the dataset's test split (all of them unless `num_real`), both in the features
-    of `extractor` (default: the dataset's shipped domain classifier,
+    seed `seed`; a conditional model's labels cycle 0, 1, ..., K-1; a text-conditional
+    model's captions are those of random test images, :func:`caption_source`) against
+    the images of the dataset's test split (all of them unless `num_real`; a captioned
+    dataset's images, :func:`reference_dataset`), both in the features of `extractor`
+    (default: the dataset's shipped domain classifier,
     :func:`keras_gan_zoo.metrics.default_extractor`).
 
     Args:
         model: a zoo model (``generate``), e.g. from ``load_generator``.
-        dataset: the zoo dataset the model was trained on.
+        dataset: the zoo dataset the model was trained on (a text-conditional model: its
+            captioned dataset, e.g. ``"fashion_mnist_captions"``).
         num_samples: generated images.
         seed: sampling seed.
         extractor: feature extractor name (default: the dataset's default).
@@ -344,15 +520,22 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
 
     Returns:
         The metrics (rounded to 4 decimals) plus ``extractor``, ``num_generated``,
-        ``num_real``, ``real`` (dataset/split), ``seed`` and ``labels``.
+        ``num_real``, ``real`` (dataset/split), ``seed`` and ``labels``; for a
+        text-conditional model also ``captions`` (how they were chosen,
+        :func:`caption_protocol`).
     """
     from keras_gan_zoo import metrics as kgz_metrics
 
-    extractor = extractor or kgz_metrics.default_extractor(dataset)
-    real = kgz_metrics.real_statistics(dataset, "test", extractor, num_samples=num_real,
+    text = getattr(model, "condition_kind", None) == "text"
+    if text:
+        _caption_split(dataset)  # a captioned dataset, or a ValueError saying so
+    reference = reference_dataset(dataset)
+    extractor = extractor or kgz_metrics.default_extractor(reference)
+    real = kgz_metrics.real_statistics(reference, "test", extractor, num_samples=num_real,
                                        seed=0, batch_size=batch_size)
     conditional = bool(getattr(model, "conditional", False))
-    source = conditional_source(model) if conditional else model
+    source = (caption_source(model, dataset) if text
+              else conditional_source(model) if conditional else model)
     scores = kgz_metrics.evaluate(source, real, metrics=metrics, extractor=extractor,
                                   num_samples=int(num_samples), batch_size=batch_size, seed=seed)
     result = {key: (int(value) if key == "classes_found" else round(float(value), 4))
@@ -361,10 +544,12 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
         "extractor": str(extractor),
         "num_generated": int(num_samples),
         "num_real": int(real.count),
-        "real": f"{dataset}/test",
+        "real": f"{reference}/test",
         "seed": seed,
         "labels": f"cycling 0..{model.num_classes - 1}" if conditional else None,
     })
+    if text:
+        result["captions"] = caption_protocol(dataset)
     return result
 
 
@@ -620,6 +805,10 @@ def card_rows(entry, previous_fid=None, curves=None):
         rows["classes found"] = (f"{metrics['classes_found']} / {classes}, class entropy "
                                  f"{metrics['class_entropy']:.3f} nats (uniform: "
                                  f"{math.log(classes):.3f})")
+    if metrics.get("captions"):  # a text-conditional model: what its samples were drawn for
+        rows["captions"] = (f"{metrics['num_generated']:,} samples of the "
+                            f"{'generator file' if generator else 'checkpoint'}, "
+                            f"{metrics['captions']}")
     return rows
 
 
