@@ -26,6 +26,39 @@ from keras_gan_zoo.models.blocks import (MINIBATCH_KERNEL_DIM, check_minibatch_d
 from keras_gan_zoo.registry import register_model
 
 
+def dcgan_up_stages(x, stages, width):
+    """The DCGAN generator's hidden stages on `x` (side `base`, `width` channels): `stages - 1`
+    stride-2 transposed convolutions `up1, up2, ...`, each halving the channels, with batch
+    norm and ReLU; the output layer is the caller's. Shared with GRAN's decoder."""
+    for stage in range(1, stages):
+        width //= 2
+        x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
+                                         kernel_initializer=dcgan_init(), name=f"up{stage}")(x)
+        x = dcgan_batch_norm(f"up{stage}_bn")(x)
+        x = keras.layers.ReLU()(x)
+    return x
+
+
+def dcgan_down_stages(x, stages, base_filters, normalization="batch"):
+    """The DCGAN discriminator's stages on images `x`: stride-2 convolutions `down0, down1,
+    ...` from `base_filters` channels, doubling, LeakyReLU(0.2), normalized after every one
+    but the first (`"batch"`, `"layer"` or `"none"`: see `dcgan_discriminator`). Shared with
+    GRAN's encoder and GAN-CLS's discriminator."""
+    width = base_filters
+    for stage in range(stages):
+        x = keras.layers.Conv2D(width, 4, 2, padding="same",
+                                use_bias=stage == 0 or normalization == "none",
+                                kernel_initializer=dcgan_init(), name=f"down{stage}")(x)
+        if stage > 0 and normalization == "batch":
+            x = dcgan_batch_norm(f"down{stage}_bn")(x)
+        elif stage > 0 and normalization == "layer":
+            x = keras.layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5,
+                                                name=f"down{stage}_ln")(x)
+        x = keras.layers.LeakyReLU(0.2)(x)
+        width *= 2
+    return x
+
+
 def dcgan_generator(latent_dim, image_shape, base_filters=64):
     """DCGAN generator: project and reshape, then stride-2 transposed convolutions.
 
@@ -43,12 +76,7 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64):
     x = keras.layers.Reshape((base, base, width))(x)
     x = dcgan_batch_norm("project_bn")(x)  # per channel, as after the paper's 1x1 -> 4x4 deconv
     x = keras.layers.ReLU()(x)
-    for stage in range(1, stages):
-        width //= 2
-        x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
-                                         kernel_initializer=dcgan_init(), name=f"up{stage}")(x)
-        x = dcgan_batch_norm(f"up{stage}_bn")(x)
-        x = keras.layers.ReLU()(x)
+    x = dcgan_up_stages(x, stages, width)
     x = keras.layers.Conv2DTranspose(channels, 4, 2, padding="same",
                                      kernel_initializer=dcgan_init(), name="to_image")(x)
     images = keras.layers.Activation("tanh", dtype="float32", name="tanh")(x)
@@ -79,19 +107,7 @@ def dcgan_discriminator(image_shape, base_filters=64, normalization="batch",
         )
     stages, _, _ = square_image_stages(image_shape, "DCGAN")
     images = keras.Input(tuple(image_shape), name="images")
-    x = images
-    width = base_filters
-    for stage in range(stages):
-        x = keras.layers.Conv2D(width, 4, 2, padding="same",
-                                use_bias=stage == 0 or normalization == "none",
-                                kernel_initializer=dcgan_init(), name=f"down{stage}")(x)
-        if stage > 0 and normalization == "batch":
-            x = dcgan_batch_norm(f"down{stage}_bn")(x)
-        elif stage > 0 and normalization == "layer":
-            x = keras.layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5,
-                                                name=f"down{stage}_ln")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-        width *= 2
+    x = dcgan_down_stages(images, stages, base_filters, normalization)
     x = keras.layers.Flatten()(x)
     if minibatch_discrimination:
         x = MinibatchDiscrimination(minibatch_discrimination, MINIBATCH_KERNEL_DIM,

@@ -36,7 +36,8 @@ import tensorflow as tf
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
-from keras_gan_zoo.models.adversarial.dcgan import dcgan_discriminator
+from keras_gan_zoo.models.adversarial.dcgan import (dcgan_discriminator, dcgan_down_stages,
+                                                    dcgan_up_stages)
 from keras_gan_zoo.models.blocks import dcgan_batch_norm, dcgan_init, square_image_stages
 from keras_gan_zoo.registry import register_model
 
@@ -81,12 +82,7 @@ def gran_decoder(latent_dim, image_shape, base_filters=64):
     x = keras.layers.Reshape((base, base, width))(x)
     x = dcgan_batch_norm("project_bn")(x)
     x = keras.layers.ReLU()(x)
-    for stage in range(1, stages):
-        width //= 2
-        x = keras.layers.Conv2DTranspose(width, 4, 2, padding="same", use_bias=False,
-                                         kernel_initializer=dcgan_init(), name=f"up{stage}")(x)
-        x = dcgan_batch_norm(f"up{stage}_bn")(x)
-        x = keras.layers.ReLU()(x)
+    x = dcgan_up_stages(x, stages, width)
     increment = keras.layers.Conv2DTranspose(channels, 4, 2, padding="same",
                                              kernel_initializer=dcgan_init(), dtype="float32",
                                              name="to_increment")(x)
@@ -107,15 +103,7 @@ def gran_encoder(latent_dim, image_shape, base_filters=64):
     """
     stages, _, _ = square_image_stages(image_shape, "GRAN")
     inputs = keras.Input(tuple(image_shape), name="drawing")
-    x, width = inputs, base_filters
-    for stage in range(stages):
-        x = keras.layers.Conv2D(width, 4, 2, padding="same", use_bias=stage == 0,
-                                kernel_initializer=dcgan_init(), name=f"down{stage}")(x)
-        if stage > 0:
-            x = dcgan_batch_norm(f"down{stage}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-        width *= 2
-    x = keras.layers.Flatten()(x)
+    x = keras.layers.Flatten()(dcgan_down_stages(inputs, stages, base_filters))
     x = keras.layers.Dense(latent_dim, use_bias=False, kernel_initializer=dcgan_init(),
                            name="code")(x)
     x = dcgan_batch_norm("code_bn")(x)
