@@ -59,7 +59,7 @@ from keras_gan_zoo import losses
 from keras_gan_zoo.datasets.captions import caption_vocabulary, check_caption
 from keras_gan_zoo.models.adversarial.base import AdversarialModel
 from keras_gan_zoo.models.blocks import dcgan_batch_norm, dcgan_init, square_image_stages
-from keras_gan_zoo.models.adversarial.dcgan import dcgan_generator
+from keras_gan_zoo.models.adversarial.dcgan import dcgan_down_stages, dcgan_generator
 from keras_gan_zoo.models.replicas import all_reduce_sum, global_rows, num_replicas
 from keras_gan_zoo.registry import register_model
 
@@ -113,15 +113,8 @@ def gan_cls_discriminator(image_shape, text_dim, base_filters=64, projection_dim
     stages, base, _ = square_image_stages(image_shape, "GAN-CLS")
     images = keras.Input(tuple(image_shape), name="images")
     text = keras.Input((text_dim,), name="text_embedding")
-    x, width = images, base_filters
-    for stage in range(stages):
-        x = keras.layers.Conv2D(width, 4, 2, padding="same", use_bias=stage == 0,
-                                kernel_initializer=dcgan_init(), name=f"down{stage}")(x)
-        if stage > 0:
-            x = dcgan_batch_norm(f"down{stage}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-        width *= 2
-    width //= 2
+    x = dcgan_down_stages(images, stages, base_filters)
+    width = base_filters * 2 ** (stages - 1)
     projected = _text_projection(projection_dim, "text_projection")(text)
     planes = keras.layers.Reshape((1, 1, projection_dim))(projected)
     planes = keras.layers.UpSampling2D(base, name="replicate_text")(planes)
