@@ -16,7 +16,7 @@ file:// or a directory). The full ``.keras`` checkpoints behind :func:`load_mode
 Example:
     >>> import keras_gan_zoo as kgz
     >>> kgz.applications.list_pretrained()
-    ['acgan_mnist', 'autoencoder_fashion_mnist', ...]
+    ['acgan_fashion_mnist', 'acgan_mnist', 'autoencoder_fashion_mnist', ...]
     >>> gan = kgz.applications.load_generator("dcgan_fashion_mnist")
     >>> images = gan.generate(64, seed=0)                 # numpy, in [-1, 1]
     >>> fid = kgz.applications.info("dcgan_fashion_mnist")["metrics"]["fid"]   # measured

@@ -105,7 +105,7 @@ def list_pretrained(pattern="*"):
 
     Example:
         >>> list_pretrained("*fashion_mnist")
-        ['autoencoder_fashion_mnist', 'cyclegan_fashion_mnist', ...]
+        ['acgan_fashion_mnist', 'autoencoder_fashion_mnist', 'cgan_fashion_mnist', ...]
     """
     return [name for name in _names(RECORDS_DIR) if fnmatch.fnmatch(name, pattern)]
 
