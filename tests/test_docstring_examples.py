@@ -208,6 +208,9 @@ def workdir(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_GAN_ZOO_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("KERAS_GAN_ZOO_WEIGHTS_URL", raising=False)
     policy = keras.mixed_precision.global_policy()
+    # TF's global seed as in a fresh interpreter (an earlier test in this worker may have
+    # set it): a seeded op's numbers depend on it, and the examples show a fresh session.
+    tf.random.set_seed(None)
     yield tmp_path
     keras.mixed_precision.set_global_policy(policy)
 

@@ -2,7 +2,8 @@
 
 ``load("fashion_mnist_captions")`` yields ``(images, captions)``: Fashion-MNIST images
 in [-1, 1] with one of five template captions per image, drawn at random each epoch
-(deterministic for a ``seed``). The captions name the class and attributes read from
+(deterministic for a ``seed`` and TF's global seed, which ``keras.utils.set_random_seed``
+sets, as for every seeded TF op). The captions name the class and attributes read from
 the pixels with simple image statistics (:func:`image_statistics`):
 
 - brightness, the mean intensity of the article's pixels: dark / medium / light
