@@ -1,4 +1,4 @@
-"""The `keras-gan-zoo` command: list, train, sample, translate, evaluate, export.
+"""The `keras-gan-zoo` command: list, train, sample, translate, evaluate, export, serve.
 
     keras-gan-zoo list
     keras-gan-zoo train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
@@ -11,6 +11,7 @@
     keras-gan-zoo export runs/dcgan/model.keras runs/dcgan/generator
     keras-gan-zoo export dcgan_fashion_mnist exports/ --format tflite --quantize int8
     keras-gan-zoo launch --workers 2 -- train dcgan --epochs 1 --out runs/dcgan_2w
+    keras-gan-zoo serve --port 8000 --models dcgan_fashion_mnist pixelcnn_mnist
 
 `train` shows Keras' progress bar, writes `OUT/model.keras` (atomically, with the
 optimizer state) after every epoch and a sample grid into `OUT/samples/`. Run the
@@ -215,6 +216,25 @@ def _parser():
     export.add_argument("--quantize", default=None, choices=["float16", "int8"],
                         help="tflite / onnx: float16 weights, or dynamic-range int8")
 
+    serve = commands.add_parser(
+        "serve", help="a local web app over the pretrained models (and its JSON API)",
+        description="Starts a web app on HOST:PORT: sample with a seed, walk the latent "
+                    "space, condition on classes / captions / codes, complete images with "
+                    "the PixelCNNs, translate sketches with pix2pix; the page uses the JSON "
+                    "API beside it (GET /api/models, POST /api/generate, /api/complete, "
+                    "/api/translate; docs/app.md). Needs `pip install "
+                    "'keras-gan-zoo[serve]'`.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--models", nargs="+", default=None, metavar="NAME",
+                       help="pretrained names or shell patterns to serve (default: all of "
+                            "`keras-gan-zoo list`'s pretrained models); each loads on first use")
+    serve.add_argument("--max-n", type=int, default=64,
+                       help="images per request (a PixelCNN's cap is --max-n-pixelcnn)")
+    serve.add_argument("--max-n-pixelcnn", type=int, default=8,
+                       help="images per request of a PixelCNN (it samples pixel by pixel)")
+
     launch = commands.add_parser(
         "launch", help="run `train` as N local workers of one multi-worker job",
         usage="keras-gan-zoo launch --workers N [--port P] [--timeout S] -- train MODEL ...",
@@ -297,12 +317,15 @@ def cmd_list(args):
 
 def _score(metrics):
     """The headline number of a pretrained record's metrics, for `list`: the FID (both
-    directions' for a two-domain translator), an autoregressive model's test NLL or a
-    translator's PSNR / L1 to the ground truth."""
+    directions' for a two-domain translator), an autoregressive model's test NLL, a
+    next-frame model's PSNR at the first predicted step, or a translator's PSNR / L1 to the
+    ground truth."""
     if "fid" in metrics:
         return f"FID {metrics['fid']:<8.2f}"
     if "test_nll_nats" in metrics:
         return f"NLL {metrics['test_nll_nats']:.2f} nats"
+    if "psnr_step1" in metrics:
+        return f"PSNR {metrics['psnr_step1']:.2f} dB (next frame)"
     per_direction = []
     for direction in ("a_to_b", "b_to_a"):
         nested = metrics.get(direction)
@@ -1049,24 +1072,16 @@ def _check_sizes(paths, shape, resize, where):
     return wrong
 
 
-def _read_image(path, shape, mode):
-    """The image at `path` as float32 (H, W, C) in [-1, 1] of `shape` (resized, bicubic,
-    when its size differs), converted to `mode` ("L" or "RGB")."""
-    import numpy as np
-    from PIL import Image
+def _read_image(path, shape):
+    """The image at `path` as float32 (H, W, C) in [-1, 1] of `shape` (grayscale or RGB
+    as the model takes, resized, bicubic, when its size differs)."""
+    from keras_gan_zoo.utils.images import image_to_array
 
-    height, width = shape[:2]
     with _open_image(path) as image:
         try:
-            image = image.convert(mode)
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BICUBIC)
-            array = np.asarray(image, dtype="float32")
-        except (OSError, ValueError) as error:
-            raise ValueError(f"cannot read {path} as an image: {error}") from None
-    if array.ndim == 2:
-        array = array[..., None]
-    return array / 127.5 - 1.0
+            return image_to_array(image, shape)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
 
 
 def _pairs_grid(inputs, outputs, path):
@@ -1103,7 +1118,7 @@ def cmd_translate(args):
     direction = model.check_direction(args.direction)
     shape = model.input_shape_for(direction)
     where = f"{args.checkpoint} ({type(model).__name__}, {direction})"
-    mode = _image_mode(shape[-1], where)
+    _image_mode(shape[-1], where)  # 1 or 3 channels, before reading any file
     files = _translation_inputs(args.input, args.out)
     grid_path = os.path.join(args.out, GRID_NAME) if args.grid else None
     if grid_path and GRID_NAME in {output for _, output in files}:
@@ -1113,7 +1128,7 @@ def cmd_translate(args):
     shown_inputs, shown_outputs = [], []
     for start in range(0, len(files), args.batch_size):
         chunk = files[start:start + args.batch_size]
-        images = np.stack([_read_image(path, shape, mode) for path, _ in chunk])
+        images = np.stack([_read_image(path, shape) for path, _ in chunk])
         translated = model.translate(images, direction=direction, batch_size=args.batch_size)
         for (_, output), image in zip(chunk, translated):
             save_png(image, os.path.join(args.out, output))
@@ -1184,12 +1199,30 @@ def cmd_export(args):
     return 0
 
 
+def cmd_serve(args):
+    try:
+        import uvicorn
+
+        from keras_gan_zoo.app import create_app
+    except ImportError as error:
+        raise RuntimeError(f"`serve` needs FastAPI and uvicorn ({error}): pip install "
+                           "'keras-gan-zoo[serve]'") from None
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be in [0, 65535]; got {args.port}.")
+    app = create_app(args.models, max_n=args.max_n, max_autoregressive_n=args.max_n_pixelcnn)
+    names = app.state.service.pool.names
+    print(f"Serving {len(names)} pretrained model{'s' if len(names) != 1 else ''} at "
+          f"http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     commands = {"list": cmd_list, "train": cmd_train, "sample": cmd_sample,
                 "interpolate": cmd_interpolate, "predict": cmd_predict,
                 "translate": cmd_translate, "evaluate": cmd_evaluate, "export": cmd_export,
-                "launch": cmd_launch}
+                "launch": cmd_launch, "serve": cmd_serve}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, RuntimeError) as error:

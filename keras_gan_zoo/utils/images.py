@@ -13,7 +13,9 @@ from keras_gan_zoo.utils.files import atomic_write_bytes
 
 __all__ = [
     "atomic_write_bytes",
+    "image_to_array",
     "make_grid",
+    "png_bytes",
     "save_grid",
     "save_png",
     "to_uint8",
@@ -197,6 +199,26 @@ def save_png(array_or_images, path):
         >>> save_png(model.generate(16, seed=0), "samples/grid.png")
         'samples/grid.png'
     """
+    return atomic_write_bytes(path, png_bytes(array_or_images))
+
+
+def png_bytes(array_or_images):
+    """Encodes an image or a batch of images as PNG, in memory.
+
+    Args:
+        array_or_images: as in `save_png` (a uint8 or [-1, 1] float image, or a
+            batch tiled with `make_grid` defaults); one channel gives a grayscale PNG.
+
+    Returns:
+        The PNG file's bytes.
+
+    Raises:
+        ValueError: for a bad shape, channel count or dtype.
+
+    Example:
+        >>> png_bytes(np.zeros((28, 28, 1)))[:8]
+        b'\\x89PNG\\r\\n\\x1a\\n'
+    """
     from PIL import Image
 
     image = _to_image_array(array_or_images)
@@ -206,7 +228,52 @@ def save_png(array_or_images, path):
         pil_image = Image.fromarray(np.ascontiguousarray(image))  # "RGB"
     buffer = io.BytesIO()
     pil_image.save(buffer, format="PNG")
-    return atomic_write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+#: The PIL mode an image of each channel count is converted to (`image_to_array`).
+_MODES = {1: "L", 3: "RGB"}
+
+
+def image_to_array(image, shape):
+    """A PIL image as a model input: float32 (H, W, C) in [-1, 1] of `shape`.
+
+    The image is converted to grayscale (C = 1) or RGB (C = 3) and, when its size
+    differs from `shape`'s, resized to it (bicubic, aspect ratio not kept).
+
+    Args:
+        image: a `PIL.Image.Image` of any mode PIL converts (PNG, JPEG, ...).
+        shape: (height, width, channels) with channels 1 or 3.
+
+    Returns:
+        A float32 numpy array of `shape`.
+
+    Raises:
+        ValueError: channels other than 1 or 3, or an image PIL cannot decode
+            (truncated or corrupt data).
+
+    Example:
+        >>> from PIL import Image
+        >>> sketch = image_to_array(Image.new("RGB", (56, 56), "white"), (28, 28, 1))
+        >>> sketch.shape, float(sketch.min())
+        ((28, 28, 1), 1.0)
+    """
+    from PIL import Image
+
+    height, width, channels = (int(d) for d in shape)
+    if channels not in _MODES:
+        raise ValueError(f"images of {channels} channels cannot be read; expected 1 "
+                         "(grayscale) or 3 (RGB).")
+    try:
+        image = image.convert(_MODES[channels])
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.BICUBIC)
+        array = np.asarray(image, dtype="float32")
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot decode the image: {error}") from None
+    if array.ndim == 2:
+        array = array[..., None]
+    return array / 127.5 - 1.0
 
 
 def save_grid(images, path, nrow=None, padding=2, pad_value=255):
