@@ -41,7 +41,7 @@ from keras_gan_zoo.registry import (  # noqa: E402
     register_model,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _LAZY = ("applications", "datasets", "metrics")  # tensorflow_datasets / scipy: loaded on first use
 

@@ -18,7 +18,6 @@ import sys
 import textwrap
 import threading
 import urllib.parse
-import zipfile
 
 import h5py
 import keras
@@ -34,6 +33,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_NAME = "tiny_test_fashion"
 PACKAGED = [name for name in kgz.applications.list_pretrained()
             if kgz.applications.info(name)["files"]["generator"]["packaged"]]
+#: The pretrained next-frame predictors (video_gan), scored per future step.
+NEXT_FRAME = [name for name in kgz.applications.list_pretrained()
+              if "psnr_step1" in kgz.applications.info(name)["metrics"]]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -83,6 +85,25 @@ def register(tmp_path, monkeypatch):
 
     yield put
     registry.clear_cache()
+
+
+@pytest.fixture
+def register_files(register, monkeypatch):
+    """``register_files(name, architecture, model, folder, dataset, metrics)``: registers
+    the test checkpoint `name` of `model` whose generator file and `.keras` are
+    ``g.fp16.weights.h5`` and ``m.keras`` in `folder`, which becomes the origin; returns
+    its record."""
+    def put(name, architecture, model, folder, dataset, metrics):
+        entry = {"architecture": architecture,
+                 "config": json.loads(json.dumps(model.get_config())), "dataset": dataset,
+                 "metrics": metrics, "training": {}, "recipe": "a test",
+                 "description": "a test", "card": f"docs/models/{architecture}.md",
+                 "files": {"generator": publish.file_record(folder / "g.fp16.weights.h5"),
+                           "model": publish.file_record(folder / "m.keras")}}
+        monkeypatch.setenv(download.ORIGIN_ENV, str(folder))
+        return register(name, entry)
+
+    return put
 
 
 @pytest.fixture
@@ -318,12 +339,15 @@ def test_registry_entries_are_complete():
         entry = kgz.applications.info(name)
         assert kgz.registry.model_class(entry["architecture"])
         metrics = entry["metrics"]
-        family = kgz.registry.model_class(entry["architecture"]).family
-        text = getattr(kgz.registry.model_class(entry["architecture"]), "condition_kind",
+        model_class = kgz.registry.model_class(entry["architecture"])
+        # a next-frame predictor (a translator of stacked context frames) is its own kind
+        family = "video" if hasattr(model_class, "predict_frames") else model_class.family
+        text = getattr(model_class, "condition_kind",
                        None) == "text"  # GAN-CLS: trained on (images, captions)
         assert entry["dataset"] in kgz.datasets.list_datasets(
             "captions" if text else
-            {"translation": "translation", "sequence": "sentences"}.get(family, "image"))
+            {"translation": "translation", "sequence": "sentences",
+             "video": "video"}.get(family, "image"))
         if text:  # sampled for captions of the test images, and the record says how
             assert metrics["captions"], name
         # samplers are scored by FID/KID of generated images, autoregressive models by
@@ -333,12 +357,22 @@ def test_registry_entries_are_complete():
                 "sequence": ("test_nll_nats", "test_kl_nats", "test_perplexity",
                              "test_sentences", "test_tokens", "real", "baseline"),
                 # translators: each direction on the whole test split, beside its baselines
-                "translation": ("fid", "extractor", "num_images", "real", "directions")}.get(
+                "translation": ("fid", "extractor", "num_images", "real", "directions"),
+                # next-frame predictors: every future step on the whole test split, beside
+                # copying the last frame
+                "video": ("psnr_step1", "mean_psnr", "num_sequences", "context_frames",
+                          "n_future", "real", "steps", "model", "copy_last")}.get(
                     family, ("fid", "kid", "extractor", "num_generated", "num_real"))
         for key in keys:
             assert metrics[key] is not None, (name, key)
+        if family == "video":
+            assert metrics["whole_split"] and metrics["context_frames"] == entry["config"][
+                "context_frames"], name
+            assert metrics["steps"] == list(range(1, metrics["n_future"] + 1)), name
+            for scores in (metrics["model"], metrics["copy_last"]):
+                assert {len(values) for values in scores.values()} == {metrics["n_future"]}
+            assert metrics["psnr_step1"] == metrics["model"]["psnr"][0], name
         if family == "translation":
-            model_class = kgz.registry.model_class(entry["architecture"])
             assert set(metrics["directions"]) == set(model_class.directions), name
             for scores in metrics["directions"].values():
                 assert "fid" in scores["model"] and len(scores) >= 2, name  # + a baseline
@@ -352,8 +386,8 @@ def test_registry_entries_are_complete():
                        for part in f.read().split("\n### Training record\n")[1:]]
         record = next((r for r in records if f"How `{name}` was made" in r), "")
         assert f"How `{name}` was made" in record and "\nProvenance: " in record
-        assert ("\nValidation NLL " if family in ("autoregressive", "sequence")
-                else "\nFID of ") in record
+        assert {"autoregressive": "\nValidation NLL ", "sequence": "\nValidation NLL ",
+                "video": "\nTraining PSNR "}.get(family, "\nFID of ") in record
         if family != "sequence":  # a text model's samples are sentences, on its card
             assert os.path.isfile(os.path.join(REPO, "docs", "images",
                                                f"{name}_pretrained.png"))
@@ -467,6 +501,12 @@ def test_registry_entry_of_a_run_record():
     assert publish.training_curves(run) == {"fid_curve": run["stopping"]["fid_curve"]}
     assert entry["recipe"] == "python applications/vae_mnist.py --epochs 3"
     assert "description" not in publish.registry_entry(run)
+    # a resumed run is reproduced by its parts' commands, in order
+    resumed = {**run, "command": "python vae_mnist.py --epochs 5 --resume --out /tmp/x",
+               "resumed": {"after_epoch": 3, "earlier_command": run["command"]}}
+    assert publish.registry_entry(resumed)["recipe"] == (
+        "python applications/vae_mnist.py --epochs 3 && "
+        "python applications/vae_mnist.py --epochs 5 --resume")
     with pytest.raises(ValueError, match="test_mse"):
         publish.registry_entry(run, measurement_keys=["test_mse"])
     with pytest.raises(ValueError, match="eval_samples"):
@@ -522,8 +562,9 @@ SERVE_ALL = textwrap.dedent(
 def test_every_packaged_generator_loads_offline_and_its_export_serves_without_the_package(
         tmp_path):
     jobs, expected = [], {}
-    samplers = [name for name in PACKAGED if kgz.registry.model_family(
-        kgz.applications.info(name)["architecture"]) != "sequence"]  # sentences: own test
+    samplers = [name for name in PACKAGED if name not in NEXT_FRAME and  # frames: own test
+                kgz.registry.model_family(kgz.applications.info(name)["architecture"])
+                != "sequence"]  # sentences: own test
     for name in samplers:
         entry = kgz.applications.info(name)
         gan = kgz.applications.load_generator(name)  # empty cache, no origin: the package
@@ -589,51 +630,6 @@ def test_the_cache_comes_before_the_package():
     assert kgz.applications.weights_path("gan_mnist") == os.path.join(_cache(), spec["file"])
     explicit = os.path.join(os.path.dirname(_cache()), "elsewhere")
     assert kgz.applications.weights_path("gan_mnist", cache_dir=explicit) == packaged
-
-
-def test_wheel_carries_the_weights_and_loads_offline_on_a_fresh_install(tmp_path):
-    """Build the wheel from a copy of the source, install it into an empty target and
-    load a pretrained generator there with an empty HOME and no origin."""
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("setup.cfg", "pyproject.toml", "README.md"):
-        shutil.copyfile(os.path.join(REPO, name), source / name)
-    shutil.copytree(os.path.join(REPO, "keras_gan_zoo"), source / "keras_gan_zoo",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--no-index", "-q", "-w", str(tmp_path / "dist"), str(source)],
-        capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr[-3000:]
-    (wheel,) = os.listdir(tmp_path / "dist")
-    with zipfile.ZipFile(tmp_path / "dist" / wheel) as archive:
-        members = set(archive.namelist())
-    for name in PACKAGED:
-        spec = kgz.applications.info(name)["files"]["generator"]
-        assert f"keras_gan_zoo/applications/weights/{spec['file']}" in members
-        assert f"keras_gan_zoo/applications/weights/{name}.json" in members
-    assert not [m for m in members if m.endswith(".keras")]
-
-    target = tmp_path / "site"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-         "--target", str(target), str(tmp_path / "dist" / wheel)],
-        capture_output=True, text=True, timeout=300)
-    assert installed.returncode == 0, installed.stderr[-3000:]
-    env = {key: value for key, value in os.environ.items()
-           if key not in (download.ORIGIN_ENV, download.CACHE_ENV, "KERAS_HOME")}
-    env.update(PYTHONPATH=str(target), HOME=str(tmp_path / "home"))
-    script = ("import json, keras_gan_zoo as k; "
-              "g = k.applications.load_generator('dcgan_fashion_mnist'); "
-              "x = g.generate(4, seed=0); "
-              "print(json.dumps({'module': k.__file__, 'shape': list(x.shape)}))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=300, cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["module"].startswith(str(target))
-    assert report["shape"] == [4, 28, 28, 1]
-    assert not os.path.exists(tmp_path / "home" / ".keras" / "keras_gan_zoo")
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -850,8 +846,8 @@ def _trained_tiny(name, seed=3):
 
 
 @pytest.mark.parametrize("architecture", ["autoencoder", "vae", "vae_gan"])
-def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_path, register,
-                                                             monkeypatch, capsys):
+def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_path,
+                                                             register_files, capsys):
     """The generator file of an autoencoding model is what samples: the decoder (and the
     autoencoder's fitted code mixture); load_generator, `sample NAME` and `export NAME`
     work on it and draw what the trained model draws."""
@@ -863,13 +859,7 @@ def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_pa
     weights = publish.save_generator_weights(model, tmp_path / "g.fp16.weights.h5")
     model.save(tmp_path / "m.keras")
     name = f"{architecture}_test"
-    entry = {"architecture": architecture, "config": json.loads(json.dumps(model.get_config())),
-             "dataset": "fashion_mnist", "metrics": {"fid": 1.0}, "training": {},
-             "recipe": "a test", "description": "a test", "card": "docs/models/vae.md",
-             "files": {"generator": publish.file_record(weights),
-                       "model": publish.file_record(tmp_path / "m.keras")}}
-    register(name, entry)
-    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+    entry = register_files(name, architecture, model, tmp_path, "fashion_mnist", {"fid": 1.0})
 
     loaded = kgz.applications.load_generator(name)
     assert type(loaded) is type(model)
@@ -896,8 +886,7 @@ def test_autoencoding_generator_files_sample_like_the_model(architecture, tmp_pa
 
 
 # --------------------------------------------------------------------------- text-conditional
-def test_a_text_conditional_generator_file_samples_from_captions(tmp_path, register,
-                                                                 monkeypatch):
+def test_a_text_conditional_generator_file_samples_from_captions(tmp_path, register_files):
     """GAN-CLS turns captions into images through its text encoder: its generator file holds
     the generator (the EMA weights) and the text encoder (group ``text_encoder``, float16
     kernels), so load_generator draws for captions what the trained model draws; a file
@@ -925,13 +914,8 @@ def test_a_text_conditional_generator_file_samples_from_captions(tmp_path, regis
         for size, dtype in arrays:
             assert dtype == (np.float16 if size >= publish.HALF_PRECISION_MIN_SIZE
                              else np.float32)
-    entry = {"architecture": "gan_cls", "config": json.loads(json.dumps(model.get_config())),
-             "dataset": "fashion_mnist_captions", "metrics": {"fid": 1.0}, "training": {},
-             "recipe": "a test", "description": "a test", "card": "docs/models/gan_cls.md",
-             "files": {"generator": publish.file_record(weights),
-                       "model": publish.file_record(tmp_path / "m.keras")}}
-    register("gan_cls_test", entry)
-    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+    entry = register_files("gan_cls_test", "gan_cls", model, tmp_path,
+                           "fashion_mnist_captions", {"fid": 1.0})
 
     loaded = kgz.applications.load_generator("gan_cls_test")
     assert type(loaded) is type(model) and loaded.vocabulary == model.vocabulary
@@ -1208,7 +1192,7 @@ _SENTENCES = ["the moon is rising on the sea", "the star is rising", "the sea an
               "the star is on the sea", "and the moon is rising on the star"]
 
 
-def test_a_sentence_vae_generator_file_holds_every_network(tmp_path, register, monkeypatch):
+def test_a_sentence_vae_generator_file_holds_every_network(tmp_path, register_files):
     """The sentence VAE has no single generator: its file holds every network (float16
     kernels), the encoder that reconstruct / interpolate need included, so load_generator
     decodes the greedy sentences of the trained model and scores a close NLL; a file
@@ -1230,14 +1214,8 @@ def test_a_sentence_vae_generator_file_holds_every_network(tmp_path, register, m
                      if isinstance(item, h5py.Dataset)
                      and item.size >= publish.HALF_PRECISION_MIN_SIZE else None)
         assert kernels and all(dtype == np.float16 for dtype in kernels)
-    entry = {"architecture": "sentence_vae",
-             "config": json.loads(json.dumps(model.get_config())), "dataset": "verse",
-             "metrics": {"test_nll_nats": 1.0}, "training": {}, "recipe": "a test",
-             "description": "a test", "card": "docs/models/sentence_vae.md",
-             "files": {"generator": publish.file_record(weights),
-                       "model": publish.file_record(tmp_path / "m.keras")}}
-    register("sentence_vae_test", entry)
-    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+    entry = register_files("sentence_vae_test", "sentence_vae", model, tmp_path, "verse",
+                           {"test_nll_nats": 1.0})
 
     loaded = kgz.applications.load_generator("sentence_vae_test")
     assert type(loaded) is type(model) and loaded.vocabulary == model.vocabulary
@@ -1277,3 +1255,217 @@ def test_the_shipped_sentence_vae_scores_its_record_offline():
         "there is a harbor that glows across the blue sea"]
     path = vae.interpolate(test[0], test[1], steps=3)
     assert len(path) == 3 and path[0] == vae.reconstruct([test[0]])[0]
+
+
+# --------------------------------------------------------------------------- next frames
+def test_a_next_frame_generator_file_predicts_like_the_model(tmp_path, register_files):
+    """A video GAN's generator file (the translator of stacked context frames, float16
+    kernels) registered as a checkpoint: load_generator predicts what the file predicts,
+    close to the trained model, and measure_next_frame (the registry's protocol) scores it
+    again exactly."""
+    from keras_gan_zoo.models.translation import video_gan
+
+    model = kgz.create_model("video_gan_tiny", seed=3, base_filters=8)  # kernels >= 1024
+    rng = np.random.default_rng(1)  # weights far from their initialization
+    for variable in model.generator.trainable_weights:
+        variable.assign(variable.numpy() + rng.normal(0, 0.1, variable.shape).astype("float32"))
+    model.compile()
+    weights = publish.save_generator_weights(model, tmp_path / "g.fp16.weights.h5")
+    model.save(tmp_path / "m.keras")
+    with h5py.File(weights, "r") as f:
+        assert "a_to_b" in f  # the translator of the one direction; no discriminator
+        dtypes = set()
+        f.visititems(lambda _, item: dtypes.add(str(item.dtype))
+                     if isinstance(item, h5py.Dataset) else None)
+        assert "float16" in dtypes
+    shipped = kgz.applications.build_from_weights("video_gan", model.get_config(), weights)
+    evaluation = publish.measure_next_frame(shipped, "moving_mnist", num_sequences=8,
+                                            n_future=3)
+    assert evaluation["num_sequences"] == 8 and not evaluation["whole_split"]
+    assert (evaluation["context_frames"], evaluation["n_future"]) == (2, 3)
+    assert evaluation["real"] == "moving_mnist/test" and evaluation["steps"] == [1, 2, 3]
+    assert evaluation["psnr_step1"] == evaluation["model"]["psnr"][0]
+    assert evaluation["mean_psnr"] == pytest.approx(np.mean(evaluation["model"]["psnr"]),
+                                                    abs=1e-4)
+    assert set(evaluation["copy_last"]) == {"psnr", "ssim", "sharpness"}
+    register_files("video_gan_test", "video_gan", model, tmp_path, "moving_mnist",
+                   {**evaluation, "measured_on": "the generator file"})
+
+    loaded = kgz.applications.load_generator("video_gan_test")
+    assert type(loaded) is type(model)
+    context = video_gan.load_videos("moving_mnist", "test", 6, num_frames=2, frame_size=16)
+    expected = model.predict_frames(context, 4)
+    assert expected.shape == (6, 4, 16, 16, 1)
+    assert np.abs(expected - context[:, -1:]).max() > 0.1  # not a copy of the last frame
+    predicted = loaded.predict_frames(context, 4)
+    np.testing.assert_array_equal(predicted, shipped.predict_frames(context, 4))
+    np.testing.assert_allclose(predicted[:, 0], expected[:, 0], atol=2e-2)  # float16 kernels
+    assert np.abs(predicted - expected).mean() < 5e-3  # their rounding, fed back 3 times
+    again = publish.measure_next_frame(loaded, "moving_mnist", num_sequences=8, n_future=3)
+    assert {k: v for k, v in again.items() if k != "seconds"} == {
+        k: v for k, v in evaluation.items() if k != "seconds"}
+
+
+def _next_frame_entry():
+    """A next-frame registry record with made-up scores over 3 future steps."""
+    scores = {"psnr": [19.2155, 17.2513, 16.2069], "ssim": [0.7081, 0.5607, 0.4675],
+              "sharpness": [15.1858, 14.5794, 14.2606]}
+    return {"architecture": "video_gan", "name": "video_gan_moving_mnist",
+            "config": {"context_frames": 4}, "dataset": "moving_mnist",
+            "recipe": "python applications/video_gan_moving_mnist.py",
+            "metrics": {"model": scores,
+                        "copy_last": {"psnr": [14.3701, 13.1655, 12.6671],
+                                      "ssim": [0.4851, 0.379, 0.3357],
+                                      "sharpness": [13.9353, 12.7563, 12.2746]},
+                        "l2_only": {"psnr": [20.5286, 18.3457, 17.0788],
+                                    "ssim": [0.8101, 0.6836, 0.5923],
+                                    "sharpness": [15.6756, 14.9151, 14.5465]},
+                        "steps": [1, 2, 3], "num_sequences": 1000, "context_frames": 4,
+                        "n_future": 3, "real": "moving_mnist/test", "whole_split": True,
+                        "psnr_step1": 19.2155, "mean_psnr": 17.5579,
+                        "measured_on": "the generator file"},
+            "training": {"epochs": 18, "steps": 11250, "batch_size": 16,
+                         "train_examples": 10000, "dtype_policy": "mixed_bfloat16",
+                         "train_seconds": 2500.0, "stopped_by": "time budget (45 min)"},
+            "files": {"generator": {"file": "g.h5", "size": 480072, "sha256": "0",
+                                    "packaged": True},
+                      "model": {"file": "m.keras", "size": 10, "sha256": "1",
+                                "packaged": False}}}
+
+
+def test_next_frame_card_rows_table_and_training_record():
+    """A next-frame record's card: PSNR / SSIM rows beside the baselines, a table of every
+    future step, and the training PSNR of every epoch in the Training record."""
+    entry = _next_frame_entry()
+    rows = publish.card_rows(entry)
+    assert rows["PSNR at step 1"] == "**19.22 dB** (copy_last 14.37 dB, l2_only 20.53 dB)"
+    assert rows["PSNR, mean of steps 1-3"] == "**17.56 dB** (copy_last 13.40 dB, l2_only 18.65 dB)"
+    assert rows["SSIM at step 1"] == "**0.708** (copy_last 0.485, l2_only 0.810)"
+    assert rows["measured on"].startswith(
+        "the 1,000 sequences of moving_mnist/test (the whole split): 3 frames predicted "
+        "auto-regressively from 4 by the shipped generator file")
+    assert "11,250 steps of 16 on 10,000 sequences per epoch" in rows["training"]
+    assert "stopped by time budget (45 min)" in rows["training"] and "FID" not in rows
+    table = publish.next_frame_table(entry)
+    assert table.startswith(publish.NEXT_FRAME_HEADING + "\n") and table.endswith("\n")
+    assert "| score | predictor | 1 | 2 | 3 |" in table
+    assert "| PSNR (dB) | **video_gan_moving_mnist** | **19.22** | **17.25** | **16.21** |" in table
+    assert "| SSIM | copy_last | 0.485 | 0.379 | 0.336 |" in table
+    assert "| sharpness difference (dB) | l2_only | 15.68 | 14.92 | 14.55 |" in table
+    record = publish.training_record("video_gan_moving_mnist", entry, "p",
+                                     {"train_psnr_curve": [16.75, 18.48, 18.94]})
+    assert record.rstrip().endswith("after epochs 1 to 3: 16.75, 18.48, 18.94")
+    assert "\nTraining PSNR in dB " in record
+
+
+_VIDEO_FLAGS = ("--limit", "32", "--batch_size", "16", "--frame_size", "16", "--num_scales", "2",
+                "--context_frames", "2", "--base_filters", "2", "--discriminator_filters", "2",
+                "--dense_units", "4", "--n_future", "2", "--figure_sequences", "2",
+                "--precision", "fp32")
+
+
+def _video_recipe(out, *flags):
+    """applications/video_gan_moving_mnist.py with tiny networks, writing into `out`."""
+    command = [sys.executable, os.path.join(REPO, "applications", "video_gan_moving_mnist.py"),
+               *_VIDEO_FLAGS, "--out", str(out), *flags]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          cwd=os.path.dirname(out))
+
+
+@pytest.fixture(scope="module")
+def video_run(tmp_path_factory):
+    """A finished one-epoch run of the video GAN recipe (2 steps) with its l2 twin, measured
+    on the whole test split (1,000 sequences, 2 future frames)."""
+    out = tmp_path_factory.mktemp("video") / "run"
+    result = _video_recipe(out, "--epochs", "1", "--l2_twin")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_video_gan_recipe_resumes_its_run(video_run, tmp_path):
+    """`--resume` continues the video GAN run from its checkpoint: the optimizers' and step
+    counters go on, the loss curves are appended to, epochs / steps / time add up; the l2
+    twin is not trained further (measured again as it was); flags that are not the run's are
+    an error."""
+    out = tmp_path / "run"
+    shutil.copytree(video_run, out)
+    earlier = json.loads((out / "metrics.json").read_text())
+    result = _video_recipe(out, "--epochs", "2", "--resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "after epoch 1" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (metrics["epochs"], metrics["steps"]) == (2, 4)
+    assert metrics["resumed"]["after_epoch"] == 1
+    assert metrics["resumed"]["earlier_command"] == earlier["command"]
+    assert metrics["train_seconds"] > earlier["train_seconds"]
+    for key, values in metrics["loss_curve"].items():
+        assert len(values) == 2 and values[0] == earlier["loss_curve"][key][0], key
+    assert metrics["stopping"]["train_psnr_curve"] == metrics["loss_curve"]["psnr"]
+    assert metrics["measurements"]["l2_twin"] == earlier["measurements"]["l2_twin"]
+    assert metrics["evaluation"]["l2_only"] == earlier["evaluation"]["l2_only"]
+    assert metrics["files"]["generator"]["sha256"] != earlier["files"]["generator"]["sha256"]
+    model = keras.models.load_model(str(out / "video_gan_moving_mnist.keras"))
+    assert int(model.generator_optimizer.iterations) == 4
+    assert int(model.step_counter.numpy()) == 4
+    # (nothing left to train: recipe.checkpoint_state, tested with the DCGAN recipe)
+    other = _video_recipe(out, "--epochs", "3", "--resume", "--base_filters", "4")
+    assert other.returncode != 0 and "differ from the checkpoint's config" in other.stderr
+
+
+def test_video_gan_run_publishes_with_publish_run(video_run, tmp_path, register):
+    """publish_run takes a run of the video GAN recipe (no FID: PSNR / SSIM / sharpness per
+    future step on the whole test split, measured on the generator file): the record, the
+    grid, the card's rows, table of every step and Training record; the record loads and
+    its PSNR is the file's. A run measured on part of the test split is refused."""
+    metrics = json.loads((video_run / "metrics.json").read_text())
+    evaluation = metrics["evaluation"]
+    assert evaluation["whole_split"] and evaluation["num_sequences"] == 1000
+    assert set(evaluation) >= {"model", "copy_last", "l2_only", "psnr_step1", "mean_psnr"}
+    grid = Image.open(video_run / "grid.png")  # 2 sequences x (truth, model, twin) rows
+    assert grid.size == (4 * 16 + 5 * 2, 6 * 16 + 7 * 2)
+    repo = _repo_for_publish_run(tmp_path, "docs/models/video_gan.md")
+    command = [sys.executable, os.path.join(REPO, "applications", "publish_run.py"),
+               "--repo", str(repo), "--name", "video_gan_test", "--description", "a test run",
+               "--provenance", "this test"]
+    published = subprocess.run(command + ["--run", str(video_run)], capture_output=True,
+                               text=True, timeout=300)
+    assert published.returncode == 0, published.stderr[-3000:]
+    entry = _published_records(repo)["video_gan_test"]
+    assert entry["metrics"] == {**evaluation, "measured_on": "the generator file"}
+    assert (entry["training"]["epochs"], entry["training"]["train_examples"]) == (1, 32)
+    assert (repo / "docs/images/video_gan_test_pretrained.png").read_bytes() == (
+        video_run / "grid.png").read_bytes()
+    card = (repo / "docs/models/video_gan.md").read_text()
+    assert f"| PSNR at step 1 | **{evaluation['psnr_step1']:.2f} dB** (copy_last " in card
+    assert "| recipe | not published yet |" not in card
+    assert card.count(publish.NEXT_FRAME_HEADING) == 1 and "\nProvenance: this test\n" in card
+    assert "\nTraining PSNR in dB " in card
+
+    partial = tmp_path / "partial"
+    shutil.copytree(video_run, partial)
+    metrics["evaluation"].update(whole_split=False, num_sequences=8)
+    (partial / "metrics.json").write_text(json.dumps(metrics))
+    refused = subprocess.run(command + ["--run", str(partial)], capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode != 0 and "8 test sequences" in refused.stderr
+    assert "--eval_sequences" in refused.stderr
+
+    entry["files"] = {kind: {**spec, "packaged": False} for kind, spec in entry["files"].items()}
+    register("video_gan_test", entry)
+    loaded = kgz.applications.load_generator("video_gan_test", origin=str(video_run))
+    measured = publish.measure_next_frame(loaded, "moving_mnist", n_future=1)
+    assert measured["psnr_step1"] == pytest.approx(evaluation["psnr_step1"], abs=1e-3)
+
+
+@pytest.mark.parametrize("name", NEXT_FRAME)
+def test_a_shipped_next_frame_model_scores_its_record_offline(name):
+    """A pretrained next-frame model loads from the package (no cache, no origin) and its
+    first predicted frame scores the record's PSNR on the record's test sequences."""
+    entry = kgz.applications.info(name)
+    model = kgz.applications.load_generator(name)
+    assert _files(_cache()) == []
+    metrics = entry["metrics"]
+    measured = publish.measure_next_frame(model, entry["dataset"], metrics["num_sequences"],
+                                          n_future=1)
+    assert measured["psnr_step1"] == pytest.approx(metrics["psnr_step1"], abs=1e-3)
+    assert measured["copy_last"]["psnr"][0] == metrics["copy_last"]["psnr"][0]
