@@ -409,3 +409,119 @@ def test_launch_trains_with_two_workers_and_only_the_chief_writes(tmp_path):
     assert int(model.generator_optimizer.iterations) == 2
     assert cli.main(["sample", str(out / "model.keras"), "--out", str(tmp_path / "g.png"),
                      "--num", "4"]) == 0
+
+
+# ------------------------------------- accelerator paths: float16 and XLA, 2 workers
+#: Each worker, under mixed_float16 with loss scales of 2^8 (argv: data file, out dir):
+#: (1) one step whose gradients overflow on worker 1 only (worker 0's are finite);
+#: (2) two clean steps from the same start; (3) `compile(jit_compile=True)`, which
+#: XLA cannot honour with RING collectives: the zoo falls back to False and trains.
+FLOAT16_WORKER = textwrap.dedent("""
+    import sys, warnings
+    import numpy as np
+    from keras_gan_zoo import distribute
+
+    strategy = distribute.strategy_from_environment()
+    import keras
+    import tensorflow as tf
+    import keras_gan_zoo as kgz
+
+    data_file, out_dir = sys.argv[1:]
+    data = np.load(data_file)
+    index = distribute.worker_index()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+
+    def build(**compile_kwargs):
+        with strategy.scope():
+            model = kgz.create_model("dcgan_tiny", seed=int(data["seed"]))
+            model.set_weights([data[f"w_{i}"] for i in range(int(data["n"]))])
+            model.compile(**{arg: keras.optimizers.LossScaleOptimizer(opt, initial_scale=2.0**8)
+                             for arg, opt in model.default_optimizers().items()},
+                          **compile_kwargs)
+        return model
+
+    def save(model, name):
+        optimizers = model.named_optimizers()
+        np.savez(f"{out_dir}/{name}_{index}.npz", *model.get_weights(),
+                 trainable=np.concatenate([v.numpy().ravel() for v in model.trainable_variables]),
+                 scales=[float(optimizers[a].dynamic_scale.numpy()) for a in sorted(optimizers)],
+                 iterations=[int(optimizers[a].iterations.numpy()) for a in sorted(optimizers)])
+
+    batch = {"images": data["images"], "latents": data["latents"]}
+    dataset = distribute.shard_by_data(tf.data.Dataset.from_tensor_slices(batch).batch(8))
+
+    model = build()
+    gradient = tf.GradientTape.gradient
+    def overflowing(self, target, sources, *args, **kwargs):
+        grads = gradient(self, target, sources, *args, **kwargs)
+        return tf.nest.map_structure(
+            lambda g: None if g is None else g * tf.cast(float("inf"), g.dtype), grads)
+    if index == 1:
+        tf.GradientTape.gradient = overflowing
+    model.fit(dataset, epochs=1, verbose=0)
+    tf.GradientTape.gradient = gradient
+    save(model, "overflow")
+
+    model = build()
+    model.fit(dataset, epochs=2, verbose=0)
+    save(model, "clean")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = build(jit_compile=True)
+    assert model.jit_compile is False, model.jit_compile
+    assert any("RING collectives" in str(w.message) for w in caught), caught
+    model.fit(dataset, epochs=1, verbose=0)
+    save(model, "jit")
+""")
+
+
+def test_float16_loss_scaling_and_xla_choice_with_two_workers(tmp_path, mirrored_strategy):
+    """mixed_float16 under MultiWorkerMirroredStrategy (2 processes, gRPC): an
+    overflow on one worker skips the update on both (the decision is all-reduced
+    across processes), clean steps equal 2 replicas of one process (MirroredStrategy:
+    the same float16 arithmetic on the same halves of the batch), and
+    jit_compile=True falls back to False instead of failing in XLA."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    latents = np.random.default_rng(5).standard_normal((8, 8)).astype("float32")
+    with mirrored_strategy.scope():
+        mirrored = kgz.create_model("dcgan_tiny", seed=SEED)
+    initial = mirrored.get_weights()
+    np.savez(tmp_path / "data.npz", seed=SEED, images=images, latents=latents, n=len(initial),
+             **{f"w_{i}": w for i, w in enumerate(initial)})
+
+    output = io.StringIO()
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    status = launcher.run_local_workers(
+        [sys.executable, "-c", FLOAT16_WORKER, str(tmp_path / "data.npz"), str(tmp_path)], 2,
+        timeout=PROCESS_TIMEOUT, env=env, out=output)
+    assert status == 0, output.getvalue()[-4000:]
+
+    def load(name, worker):
+        saved = np.load(tmp_path / f"{name}_{worker}.npz")
+        arrays = [saved[f"arr_{i}"] for i in range(len(initial))]
+        return arrays, list(saved["scales"]), list(saved["iterations"]), saved["trainable"]
+
+    initial_trainable = np.concatenate([v.numpy().ravel() for v in mirrored.trainable_variables])
+    for worker in (0, 1):
+        # Overflow on worker 1 only: no weight moved on either worker (batch-norm
+        # statistics do, as in one process); the discriminator scale halved once, the
+        # skipped generator step left its scale alone.
+        _, scales, iterations, trainable = load("overflow", worker)
+        np.testing.assert_array_equal(trainable, initial_trainable)
+        assert iterations == [0, 0]  # discriminator_optimizer, generator_optimizer
+        assert scales == [2.0**7, 2.0**8]
+
+    with mirrored_strategy.scope():
+        mirrored.compile(**{arg: keras.optimizers.LossScaleOptimizer(opt, initial_scale=2.0**8)
+                            for arg, opt in mirrored.default_optimizers().items()})
+    batch = {"images": images, "latents": latents}
+    mirrored.fit(tf.data.Dataset.from_tensor_slices(batch).batch(8), epochs=2, verbose=0)
+    assert max_abs_diff(initial, mirrored.get_weights()) > 1e-4, "training changed nothing"
+    clean = [load("clean", worker) for worker in (0, 1)]
+    assert max_abs_diff(clean[0][0], clean[1][0]) == 0.0  # the workers agree exactly
+    assert clean[0][1:3] == clean[1][1:3] == ([2.0**8, 2.0**8], [2, 2])
+    assert_same_weights(mirrored, _weights_holder(clean[0][0]))
+    jit = load("jit", 0)
+    assert jit[2] == [1, 1] and all(np.all(np.isfinite(w)) for w in jit[0])

@@ -10,6 +10,7 @@ after-generator-update hook).
 
 import contextlib
 import glob
+import types
 import zipfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import tensorflow as tf
 
 import keras_gan_zoo as kgz
 from contract_helpers import assert_same_weights, max_abs_diff, tiny, training_data, weights
+from keras_gan_zoo.models import replicas
 from keras_gan_zoo.models.optimizers import OptimizerGroup, inner_optimizer, is_loss_scaled
 
 ALL_TINY = kgz.registry.list_tiny_models()
@@ -305,6 +307,48 @@ def test_the_resolved_jit_compile_is_recorded_and_resume_is_exact_under_xla(tmp_
     model.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
     restored.fit(x, batch_size=8, epochs=1, verbose=0, shuffle=False)
     assert max_abs_diff(weights(model), weights(restored)) == 0.0
+
+
+def test_jit_compile_auto_is_xla_on_one_accelerator_and_off_under_a_strategy(
+        monkeypatch, mirrored_strategy):
+    """The GPU / TPU choice, on a CPU that pretends to have a GPU: a bare compile()
+    (Keras's jit_compile="auto") picks XLA on one accelerator, because every layer of
+    the zoo supports it, and not under a tf.distribute strategy, where Keras cannot
+    compile the replicas' step (see the next test)."""
+    devices = tf.config.list_physical_devices
+    fake_gpu = types.SimpleNamespace(name="/physical_device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda device_type=None: (
+        devices(device_type) + ([fake_gpu] if device_type in (None, "GPU") else [])))
+    model = tiny("dcgan_tiny")
+    model.compile()
+    assert model.jit_compile is True and model.get_compile_config()["jit_compile"] is True
+    with mirrored_strategy.scope():
+        replicated = tiny("dcgan_tiny")
+        replicated.compile()
+    assert replicated.jit_compile is False
+
+
+def test_a_checkpoint_compiled_for_xla_resumes_under_mirrored_strategy(
+        tmp_path, mirrored_strategy):
+    """A model compiled with XLA (what "auto" records on one GPU) loaded under a
+    2-device MirroredStrategy: Keras would fail at the first step ("Trying to access
+    resource ... located in device CPU:1 from device CPU:0", keras-team/keras#19005);
+    the zoo warns and trains without XLA."""
+    assert replicas.xla_unsupported_reason(tf.distribute.get_strategy()) is None
+    assert "2 devices of one process" in replicas.xla_unsupported_reason(mirrored_strategy)
+    model = tiny("dcgan_tiny")
+    model.compile(jit_compile=True)
+    model.save(tmp_path / "xla.keras")
+    x, _ = training_data(model, 8)
+    with mirrored_strategy.scope():
+        with pytest.warns(UserWarning, match=r"jit_compile=True cannot train under this "
+                                             r"strategy \(MirroredStrategy over 2 devices"):
+            restored = keras.models.load_model(tmp_path / "xla.keras")
+    assert restored.jit_compile is False
+    before = weights(restored)
+    restored.fit(x, batch_size=8, epochs=1, verbose=0)
+    assert max_abs_diff(before, weights(restored)) > 0
+    assert restored.get_compile_config()["jit_compile"] is False
 
 
 # ------------------------------------------------------------ d_steps, batches

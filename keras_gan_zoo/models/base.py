@@ -64,6 +64,7 @@ from keras_gan_zoo.models.replicas import (
     batch_share,
     logs_for_fit,
     replica_id,
+    xla_unsupported_reason,
 )
 
 FAMILIES = ("adversarial", "autoencoding", "autoregressive", "sequence", "translation")
@@ -251,6 +252,17 @@ class GenerativeModel(keras.Model):
                         f"for {other} and {slot}."
                     )
             optimizers[slot] = self._optimizer_for_policy(optimizer, slot)
+        if keras_kwargs.get("jit_compile") is True:
+            # E.g. a checkpoint trained on one GPU (where "auto" chose XLA, recorded in
+            # its compile config) resumed under MirroredStrategy or on CPU workers.
+            reason = xla_unsupported_reason(self.distribute_strategy)
+            if reason:
+                warnings.warn(
+                    f"{name}: jit_compile=True cannot train under this strategy ({reason}); "
+                    "proceeding with jit_compile=False. XLA draws the stateless training "
+                    "noise differently, so a run resumed across this switch is not "
+                    "bitwise equal to one that stayed in either mode.", stacklevel=2)
+                keras_kwargs["jit_compile"] = False
         super().compile(optimizer=None, **keras_kwargs)
         self.__dict__.pop("optimizer", None)  # Keras's None: ours come from __getattr__
         self._zoo.optimizers = optimizers

@@ -33,6 +33,53 @@ def in_multi_worker_mode():
     return bool(strategy.extended._in_multi_worker_mode())
 
 
+def xla_unsupported_reason(strategy):
+    """Why a `jit_compile=True` training step cannot run under `strategy`, or None.
+
+    Keras compiles the whole `strategy.run(train_step)` of a step as one XLA
+    program. That works on one device, and under `TPUStrategy` (whose steps the
+    TPU compiler compiles in any case), but not:
+
+    - across the devices of one process (`MirroredStrategy` over 2+ GPUs or
+      logical CPUs, or a worker with several): the program runs on one device and
+      cannot reach the other replicas' variables ("Trying to access resource ...
+      located in device ...:1 from device ...:0", tensorflow/tensorflow#53140,
+      keras-team/keras#19005);
+    - under `MultiWorkerMirroredStrategy` with RING collectives (the zoo's choice on
+      CPUs): XLA compiles NCCL collectives only ("Only compiling NCCL/auto
+      collective is supported, got: ring").
+
+    This is why Keras's `jit_compile="auto"` turns XLA off under any strategy.
+    Multi-worker NCCL on GPUs (one GPU per worker) is allowed: it could not be
+    tried on the CPU-only machine the zoo is tested on.
+
+    Example:
+        >>> xla_unsupported_reason(tf.distribute.get_strategy()) is None  # one device
+        True
+    """
+    tpu_strategies = (tf.distribute.TPUStrategy, tf.distribute.experimental.TPUStrategy)
+    if isinstance(strategy, tpu_strategies):
+        return None
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if strategy.num_replicas_in_sync == 1 and not multi_worker:
+        return None
+    devices = tuple(strategy.extended.worker_devices)
+    if len(devices) > 1:
+        return (f"{type(strategy).__name__} over {len(devices)} devices of one process: "
+                "XLA compiles the step as one program on one device, which cannot reach "
+                "the other replicas' variables (tensorflow/tensorflow#53140, "
+                "keras-team/keras#19005)")
+    if multi_worker and strategy.num_replicas_in_sync > 1:
+        options = getattr(strategy.extended, "_communication_options", None)
+        implementation = getattr(options, "implementation", None)
+        kinds = tf.distribute.experimental.CommunicationImplementation
+        gpus = any("GPU" in device.upper() for device in devices)
+        if implementation == kinds.RING or not gpus:
+            return ("MultiWorkerMirroredStrategy with RING collectives (CPU workers): XLA "
+                    "compiles NCCL collectives only")
+    return None
+
+
 def logs_for_fit(logs):
     """fit's logs (`{name: scalar}`) in the shape Keras can reduce over workers.
 
