@@ -22,6 +22,13 @@ images is refused), the card gets a row per direction and, before the Training r
 table `publish.translation_table` (the subsection "Against the baselines", replaced on
 every publish).
 
+For a next-frame model (a run of `video_gan_moving_mnist.py`, scored by
+`publish.measure_next_frame`) the record's metrics are the PSNR / SSIM / sharpness at every
+future step of the model and its baselines on the whole test split (a run evaluated on
+fewer sequences is refused), the card gets the PSNR / SSIM rows and, before the Training
+record (whose curve is the training PSNR of every epoch), the table
+`publish.next_frame_table` (the subsection "Per future step", replaced on every publish).
+
 Every file is replaced atomically. The card's prose, docs/applications.md and the recipe's
 flag defaults stay for the author: the script prints what it changed and what is left. A
 run whose final evaluation used fewer than `--min_eval_samples` (10,000) generated images is
@@ -179,20 +186,36 @@ def copy_atomically(source, destination):
         shutil.copyfile(source, tmp)
 
 
+#: Evaluations whose registry numbers need the whole test split: (the key that marks one,
+#: the count it records, what that counts, the recipe flag that measures fewer).
+WHOLE_SPLIT_SCORES = (("directions", "num_images", "test images per direction",
+                       "--eval_images"),
+                      ("psnr_step1", "num_sequences", "test sequences", "--eval_sequences"))
+
+
+def check_whole_split(evaluation):
+    """Raises a ValueError for the evaluation of a translator or a next-frame model that
+    did not cover its whole test split: their registry numbers do."""
+    for key, count, what, flag in WHOLE_SPLIT_SCORES:
+        if key in evaluation and not evaluation.get("whole_split"):
+            raise ValueError(f"{FLAGS.run}: the final evaluation measured only "
+                             f"{evaluation.get(count)} {what}; the registry numbers of this "
+                             f"model use its whole test split (rerun the recipe without "
+                             f"{flag}).")
+
+
 def main(_):
     with open(os.path.join(FLAGS.run, "metrics.json")) as f:
         run = json.load(f)
     name = FLAGS.name or run["recipe"]
     evaluation = run.get("evaluation") or {}
     # A sampler is scored by the FID of --min_eval_samples generated images; an
-    # autoregressive model by its likelihood of the whole test split.
+    # autoregressive model by its likelihood of the whole test split; a translator and a
+    # next-frame model against their baselines on the whole test split.
     translator = "directions" in evaluation
-    if translator and not evaluation.get("whole_split"):
-        raise ValueError(f"{FLAGS.run}: the final evaluation translated only "
-                         f"{evaluation.get('num_images')} test images per direction; a "
-                         "translator's registry numbers use its whole test split (rerun the "
-                         "recipe without --eval_images).")
-    if not translator and "test_nll_nats" not in evaluation and \
+    next_frame = "psnr_step1" in evaluation
+    check_whole_split(evaluation)
+    if not (translator or next_frame) and "test_nll_nats" not in evaluation and \
             evaluation.get("num_generated", 0) < FLAGS.min_eval_samples:
         raise ValueError(
             f"{FLAGS.run}: the final evaluation used {evaluation.get('num_generated', 0)} "
@@ -244,9 +267,12 @@ def main(_):
     rows = publish.card_rows(entry, previous_fid=previous_fid, curves=curves)
     text, unplaced = replace_card_rows(text, rows, name)
     record = publish.training_record(name, entry, provenance, curves)
-    if translator:  # the table of each direction against the baselines, before the record
-        record = publish.translation_table({**entry, "name": name}) + "\n" + record
-        text = drop_subsection(text, publish.BASELINES_HEADING, name)
+    table = ((publish.BASELINES_HEADING, publish.translation_table) if translator else
+             (publish.NEXT_FRAME_HEADING, publish.next_frame_table) if next_frame else None)
+    if table:  # each direction / future step against the baselines, before the record
+        heading, write_table = table
+        record = write_table({**entry, "name": name}) + "\n" + record
+        text = drop_subsection(text, heading, name)
     recorded = replace_training_record(text, record, name)  # None: no Pretrained section
     if recorded is not None:
         atomic_write_bytes(card_path, recorded.encode())

@@ -37,7 +37,8 @@ Resuming: `--resume` continues the run in `--out` from its checkpoint (weights, 
 state, generator EMA and step counter, under the precision it trained with) up to `--epochs`
 in all, e.g. a run the budget stopped while its FID was still falling. metrics.json then
 describes both parts: the FID curve, the epochs, steps, time and CPU time add up, and
-"resumed" names the epoch and the first part's command. `--max_minutes` and `--patience`
+"resumed" names the epoch and the first part's command (the registry record's recipe is
+both commands, joined by " && "). `--max_minutes` and `--patience`
 count from the resume, and the data order starts again from the seed's first epoch, so
 the result is not step for step the uninterrupted run's.
 
@@ -87,10 +88,15 @@ def define_common_flags(epochs, batch_size, dataset, eval_samples=10000, fid_eve
     flags.DEFINE_float("max_minutes", max_minutes,
                        "Wall-clock budget of training in minutes: stop after the epoch "
                        "whose successor would overrun it (0: no budget).")
+    define_resume_flag()
+
+
+def define_resume_flag():
+    """`--resume`, for a recipe that continues its run with `resume_model`."""
     flags.DEFINE_bool("resume", False,
                       "Continue the run in --out from its checkpoint (weights, optimizer "
                       "state, generator EMA and step counter, under the precision it trained "
-                      "with) up to --epochs in all; see `run`.")
+                      "with) up to --epochs in all; see the recipe's docstring.")
 
 
 def class_rows(model, columns, seed):
@@ -184,23 +190,57 @@ def without_ema(model, out):
     return {"without_ema": measured, "fid_without_ema": measured["fid"]}
 
 
-def _earlier_run(out, checkpoint):
-    """`(metrics.json of the run in out, epochs its checkpoint holds)` for `--resume`;
-    ValueError when there is nothing to resume or nothing left to train."""
-    state = kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+def read_run(out):
+    """The metrics.json of the finished recipe run in `out`, for `--resume`; ValueError
+    without one."""
     metrics_path = os.path.join(out, "metrics.json")
-    if not state.get("epochs") or not os.path.isfile(metrics_path):
-        raise ValueError(f"--resume: {out} holds no finished recipe run (expected "
-                         f"{checkpoint}, its .json state and metrics.json).")
+    if not os.path.isfile(metrics_path):
+        raise ValueError(f"--resume: {out} holds no finished recipe run (expected its "
+                         f"checkpoint, the checkpoint's .json state and {metrics_path}).")
     with open(metrics_path, encoding="utf-8") as f:
-        earlier = json.load(f)
+        return json.load(f)
+
+
+def checkpoint_state(checkpoint, earlier):
+    """The .json state of `checkpoint` (`TrainingCheckpoint.read_state`), checked against
+    `earlier`, the record of the run that wrote it (its metrics.json, or a run recorded
+    inside one, e.g. a twin's); ValueError when the two disagree or nothing is left to
+    train up to `--epochs`."""
+    state = kgz.callbacks.TrainingCheckpoint.read_state(checkpoint)
+    if not state.get("epochs"):
+        raise ValueError(f"--resume: no checkpoint to resume (expected {checkpoint} and its "
+                         ".json state).")
     if earlier.get("epochs") != state["epochs"]:
-        raise ValueError(f"--resume: {checkpoint} holds {state['epochs']} epochs but "
-                         f"{metrics_path} records {earlier.get('epochs')}; not one run.")
+        raise ValueError(f"--resume: {checkpoint} holds {state['epochs']} epochs but its run "
+                         f"records {earlier.get('epochs')}; not one run.")
     if state["epochs"] >= FLAGS.epochs:
         raise ValueError(f"--resume: {checkpoint} already holds {state['epochs']} epochs; "
                          f"pass --epochs above it (the total, not the epochs to add).")
-    return earlier, int(state["epochs"])
+    return state
+
+
+def resume_model(checkpoint, earlier):
+    """`(model, dtype policy, epochs done)`: `checkpoint` of the run `earlier`
+    (`checkpoint_state`) loaded under the precision it trained with: its weights,
+    optimizer state, generator EMA and step counter, ready for `fit(...,
+    initial_epoch=done)`."""
+    state = checkpoint_state(checkpoint, earlier)
+    policy = kgz.precision.set_precision(state.get("dtype_policy") or earlier["dtype_policy"])
+    model = keras.models.load_model(checkpoint)
+    print(f"Resuming {checkpoint} after epoch {state['epochs']} under {policy}.")
+    return model, policy, int(state["epochs"])
+
+
+def resumed_record(earlier, done):
+    """metrics.json's "resumed" of a run continued after epoch `done` of `earlier` (the
+    first part's metrics.json): where it resumed, the first part's time and
+    `earlier_command`, the commands that made the resumed checkpoint (of a run resumed
+    more than once, all of them, joined by " && ")."""
+    before = (earlier.get("resumed") or {}).get("earlier_command")
+    return {"after_epoch": done,
+            "earlier_command": " && ".join(filter(None, [before, earlier["command"]])),
+            "earlier_train_seconds": earlier["train_seconds"],
+            "earlier_train_cpu_seconds": earlier["train_cpu_seconds"]}
 
 
 def stopping_callbacks():
@@ -292,12 +332,11 @@ def run(name, model_name, measurements=None, finalize=None, grid_captions=None,
     out = FLAGS.out or os.path.join("runs", name)
     os.makedirs(out, exist_ok=True)
     checkpoint = os.path.join(out, f"{name}.keras")
-    earlier, done = (_earlier_run(out, checkpoint) if FLAGS.resume else (None, 0))
+    earlier = read_run(out) if FLAGS.resume else None
     if earlier:
-        policy = kgz.precision.set_precision(earlier["dtype_policy"])
-        model = keras.models.load_model(checkpoint)
-        print(f"Resuming {checkpoint} after epoch {done} under {policy}.")
+        model, policy, done = resume_model(checkpoint, earlier)
     else:
+        done = 0
         policy = kgz.precision.set_precision(FLAGS.precision)
         model = build_model(model_name, **model_kwargs)
         model.compile()
@@ -389,9 +428,7 @@ def run(name, model_name, measurements=None, finalize=None, grid_captions=None,
         "train_cpu_seconds": round(cpu_seconds, 1),
         # a resumed run: where it resumed and the first part's command (the times above
         # and the FID curve are of both parts)
-        "resumed": earlier and {"after_epoch": done, "earlier_command": earlier["command"],
-                                "earlier_train_seconds": earlier["train_seconds"],
-                                "earlier_train_cpu_seconds": earlier["train_cpu_seconds"]},
+        "resumed": earlier and resumed_record(earlier, done),
         "machine": publish.machine_description(),
         "final_losses": {k: float(v[-1]) for k, v in history.history.items()
                          if k != "fid"},

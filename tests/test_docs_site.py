@@ -4,6 +4,7 @@ generated pages say what the pretrained records say. docs/site.md describes the 
 mkdocs, mkdocs-material and mkdocstrings[python] come with the test extra (and the docs one)."""
 
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -64,6 +65,8 @@ def test_gallery_shows_every_shipped_grid_with_its_record(site):
         metrics = record["metrics"]
         if "fid" in metrics:
             assert f"FID {metrics['fid']:.2f}" in gallery, name
+        elif "psnr_step1" in metrics:  # a next-frame model
+            assert f"PSNR {metrics['psnr_step1']:.2f} dB at step 1" in gallery, name
         else:
             assert f"test NLL {metrics['test_nll_nats']:.2f} nats" in gallery, name
 
@@ -114,3 +117,43 @@ def test_api_pages(site, page, objects):
         assert f'id="{name}"' in html, f"{name} is not documented on {page}"
     # "Example:" sections render as code blocks, not as Markdown block quotes.
     assert "<blockquote>\n<blockquote>" not in html
+
+
+def _zoo_pages():
+    spec = importlib.util.spec_from_file_location(
+        "zoo_pages", os.path.join(ROOT, "docs", "hooks", "zoo_pages.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_pages_show_a_next_frame_record(tmp_path):
+    """A next-frame record (scored by PSNR per future step, no FID) gets its quality text,
+    its sort key (higher PSNR first, after the FIDs and NLLs), a gallery card and a row in
+    its family's table."""
+    pages = _zoo_pages()
+    scores = {"psnr": [19.2155, 16.0], "ssim": [0.7, 0.5], "sharpness": [15.2, 14.0]}
+    record = {"architecture": "video_gan", "dataset": "moving_mnist",
+              "card": "docs/models/video_gan.md",
+              "training": {"train_seconds": 1007.1, "epochs": 5},
+              "metrics": {"model": scores, "copy_last": {**scores, "psnr": [14.3701, 12.0]},
+                          "l2_only": {**scores, "psnr": [20.5286, 17.0]}, "steps": [1, 2],
+                          "n_future": 2, "psnr_step1": 19.2155, "mean_psnr": 17.6078,
+                          "grid": "per sequence: context | truth, context | video_gan"}}
+    text = "PSNR 19.22 dB at step 1 (copy-last 14.37, l2-only 20.53), 17.61 dB mean over 2 steps"
+    assert pages.quality(record) == text
+    better = {**record, "metrics": {**record["metrics"], "psnr_step1": 20.0}}
+    fid = {"metrics": {"fid": 90.0}}
+    nll = {"metrics": {"test_nll_nats": 80.0}}
+    assert sorted([record, nll, better, fid], key=pages.quality_key) == [fid, nll, better, record]
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "video_gan_test_pretrained.png").write_bytes(b"")
+    models = {"video_gan": "translation", "pix2pix": "translation"}
+    gallery = pages.gallery_markdown({"video_gan_test": record}, str(tmp_path), models)
+    assert "## Translation" in gallery and "images/video_gan_test_pretrained.png" in gallery
+    assert f"moving_mnist · {text} · trained 17 min, 5 epochs" in gallery
+    assert "Grid: per sequence: context \\| truth" in gallery
+    choose = pages.choose_markdown({"video_gan_test": record}, models, {"video_gan": "Video GAN"})
+    row = f"| [`video_gan`](models/video_gan.md) | `video_gan_test` | moving_mnist | {text} |"
+    assert row in choose
+    assert "## Best measured" not in choose  # not an FID-scored generator

@@ -154,7 +154,9 @@ def load_generator(name, *, cache_dir=None, origin=None, attempts=None, timeout=
 
     A translator (``family == "translation"``: pix2pix, CycleGAN, ...) comes with the
     network of every direction it translates (both generators of a two-domain model), so
-    ``translate(images, direction=...)`` works both ways; it has no ``generate``.
+    ``translate(images, direction=...)`` works both ways; it has no ``generate``. A
+    next-frame model (``video_gan``, a translator of stacked context frames) predicts from
+    its file alone: ``predict_frames(context, n_future)``.
 
     Args:
         name: a name of :func:`list_pretrained`.

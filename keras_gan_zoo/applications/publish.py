@@ -2,7 +2,8 @@
 registry records and model-card text.
 
 The recipes in ``applications/`` call these after training; the registry's numbers
-come from :func:`measure` run on the very file that ships. :func:`registry_entry` turns a
+come from :func:`measure` (a next-frame model's from :func:`measure_next_frame`) run on the
+very file that ships. :func:`registry_entry` turns a
 recipe run's metrics.json into its registry record, :func:`write_entry` writes that record
 as ``weights/<name>.json``, :func:`card_rows` gives the rows of the card's "Pretrained"
 table and :func:`training_record` the card's *Training record* (the run's curve and
@@ -32,10 +33,11 @@ __all__ = ["CURVE_KEYS", "MEASURED_METRICS", "PROJECT_MACHINE", "PROVENANCE_PREF
            "TRAINING_RECORD_HEADING", "card_rows", "caption_protocol", "caption_source",
            "entry_json", "evaluation_captions", "file_record", "half_precision_weights",
            "latent_density", "load_generator_weights", "machine_description", "measure",
-           "print_report", "published_command", "reference_dataset", "registry_entry",
+           "measure_next_frame", "next_frame_table", "print_report", "published_command",
+           "recipe_command", "reference_dataset", "registry_entry",
            "sampling_network", "sampling_state", "save_generator_weights", "sequence_networks",
            "text_encoder_network", "training_curves", "training_record", "translation_table",
-           "translator_networks", "write_entry", "BASELINES_HEADING"]
+           "translator_networks", "write_entry", "BASELINES_HEADING", "NEXT_FRAME_HEADING"]
 
 #: Arrays with at least this many float32 entries (kernels) are stored as float16.
 HALF_PRECISION_MIN_SIZE = 1024
@@ -553,6 +555,47 @@ def measure(model, dataset, num_samples=10000, seed=0, extractor=None, num_real=
     return result
 
 
+def measure_next_frame(model, dataset, num_sequences=None, n_future=10, baselines=None):
+    """PSNR / SSIM / sharpness per future step of a next-frame predictor (VideoGAN),
+    recorded with how they were measured: the protocol of the registry's numbers of such
+    a model.
+
+    The first `num_sequences` test sequences of the video `dataset` (all of them unless
+    given; the test split renders the same ones every time) at the model's frame size
+    (``video_gan.load_videos``): from the first ``model.context_frames`` frames of each the
+    model predicts `n_future` frames auto-regressively (``predict_frames``), scored against
+    the true frames beside the `baselines`
+    (:func:`keras_gan_zoo.metrics.video.evaluate_next_frame`; default: copy the last frame).
+
+    Returns:
+        The scores of ``evaluate_next_frame`` (``steps``, ``num_sequences``, ``model`` and
+        each baseline's lists of one value per step) plus ``context_frames``,
+        ``n_future``, ``real`` (dataset/split), ``whole_split``, the headline
+        ``psnr_step1`` and ``mean_psnr`` (the model's, over the steps) and ``seconds``.
+
+    Example:
+        >>> publish.measure_next_frame(load_generator("video_gan_moving_mnist"),
+        ...                            "moving_mnist", n_future=10)["psnr_step1"]
+    """
+    import time
+
+    from keras_gan_zoo import datasets
+    from keras_gan_zoo.metrics import video
+    from keras_gan_zoo.models.translation import video_gan
+
+    k = model.context_frames
+    videos = video_gan.load_videos(dataset, "test", num_sequences, k + n_future,
+                                   model.frame_shape[0])
+    start = time.perf_counter()
+    scores = video.evaluate_next_frame(model, videos, k, n_future, baselines=baselines)
+    psnr = scores["model"]["psnr"]
+    return {**scores, "context_frames": k, "n_future": int(n_future),
+            "real": f"{dataset}/test",
+            "whole_split": len(videos) == datasets.info(dataset)["num_examples"]["test"],
+            "psnr_step1": psnr[0], "mean_psnr": round(float(np.mean(psnr)), 4),
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
 #: What a registry record's ``training`` copies from a recipe run's metrics.json, and from
 #: its ``stopping`` record (when and why training stopped, the best epoch).
 _TRAINING_KEYS = ("epochs", "steps", "batch_size", "train_examples", "dtype_policy",
@@ -560,9 +603,9 @@ _TRAINING_KEYS = ("epochs", "steps", "batch_size", "train_examples", "dtype_poli
 _STOPPING_KEYS = ("epochs_asked", "max_minutes", "stopped_by", "best_epoch", "fid_every",
                   "fid_samples", "fid_real", "validation_images", "restored_best_weights")
 #: The curves of ``stopping``, which the card's Training record keeps instead of the
-#: registry record: the FID checks (``[{"epoch", "fid"}, ...]``) or an autoregressive run's
-#: held-out NLL after every epoch.
-CURVE_KEYS = ("fid_curve", "val_nll_curve")
+#: registry record: the FID checks (``[{"epoch", "fid"}, ...]``), an autoregressive run's
+#: held-out NLL or a next-frame model's training PSNR after every epoch.
+CURVE_KEYS = ("fid_curve", "val_nll_curve", "train_psnr_curve")
 
 
 def published_command(command):
@@ -586,6 +629,16 @@ def published_command(command):
     return shlex.join(kept)
 
 
+def recipe_command(run):
+    """The command that reproduces a recipe run (its metrics.json dict), as the registry
+    records it: :func:`published_command` of the run's command, preceded, for a run
+    continued with ``--resume``, by the commands of the parts before it (joined by
+    " && ")."""
+    earlier = (run.get("resumed") or {}).get("earlier_command")
+    commands = [*(earlier.split(" && ") if earlier else []), run["command"]]
+    return " && ".join(published_command(command) for command in commands)
+
+
 def registry_entry(run, description=None, card=None, measurement_keys=()):
     """The registry record of a finished recipe run.
 
@@ -601,7 +654,7 @@ def registry_entry(run, description=None, card=None, measurement_keys=()):
         the ``.keras`` served by the origin only), the metrics measured on what ships,
         the training summary (what stopped training, the best epoch, the machine the run
         was timed on; the curve is :func:`training_curves`) and the recipe command
-        (:func:`published_command`).
+        (:func:`recipe_command`).
 
     Raises:
         ValueError: `run` has no final evaluation (a run with ``--eval_samples 0``), or
@@ -627,14 +680,14 @@ def registry_entry(run, description=None, card=None, measurement_keys=()):
                          **{key: measured[key] for key in measurement_keys},
                          "measured_on": ("the generator file" if "generator" in files
                                          else "the .keras checkpoint")},
-             "training": training, "recipe": published_command(run["command"]),
+             "training": training, "recipe": recipe_command(run),
              "card": card}
     return {key: value for key, value in entry.items() if value is not None}
 
 
 def training_curves(run):
-    """``{"fid_curve": [...]}`` and/or ``{"val_nll_curve": [...]}`` of a recipe run (its
-    metrics.json dict): what the card's :func:`training_record` keeps."""
+    """The :data:`CURVE_KEYS` curves of a recipe run's ``stopping`` (its metrics.json dict):
+    what the card's :func:`training_record` keeps."""
     stopping = run.get("stopping") or {}
     return {key: stopping[key] for key in CURVE_KEYS if stopping.get(key)}
 
@@ -721,6 +774,11 @@ def training_record(name, entry, provenance, curves):
         lines += ["", f"Validation NLL in nats of the {training['validation_images']:,} "
                   f"held-out training images after epochs 1 to {len(nll_curve)} ({best}): "
                   + ", ".join(map(str, nll_curve))]
+    psnr_curve = curves.get("train_psnr_curve")
+    if psnr_curve:
+        lines += ["", "Training PSNR in dB (the finest scale's prediction of the next frame, "
+                  f"mean over the epoch's batches) after epochs 1 to {len(psnr_curve)}: "
+                  + ", ".join(map(str, psnr_curve))]
     return "\n".join(lines) + "\n"
 
 
@@ -749,8 +807,10 @@ def card_rows(entry, previous_fid=None, curves=None):
         steps = (f"{training['steps']:,} generator updates (batches of "
                  f"{training['batch_size']}, {d_steps} critic updates of "
                  f"{training['batch_size'] // d_steps} each)")
+    examples = ("sequences per epoch, new ones every epoch" if "psnr_step1" in metrics
+                else "images")
     rows["training"] = (
-        f"{training['epochs']:,} epochs, {steps} on {training['train_examples']:,} images, "
+        f"{training['epochs']:,} epochs, {steps} on {training['train_examples']:,} {examples}, "
         f"`{training['dtype_policy']}`; {stop}{training['train_seconds']:,.0f} s of training "
         "on the project's 2-core CPU")
     curve = curves.get("fid_curve")
@@ -787,6 +847,8 @@ def card_rows(entry, previous_fid=None, curves=None):
             rows["FID"] = fid
     if "directions" in metrics:  # a translator: each direction against its baselines
         rows.update(_translation_rows(entry))
+    if "psnr_step1" in metrics:  # a next-frame predictor: per future step, and baselines
+        rows.update(_next_frame_rows(metrics))
     if "num_test" in metrics:  # an autoregressive model: scored by its likelihood
         rows["test NLL"] = (
             f"**{metrics['test_nll_nats']:.2f} nats** per image, "
@@ -887,4 +949,67 @@ def translation_table(entry):
                 cells = [f"**{c}**" if c else c for c in cells]
             lines.append(f"| {_direction_label(entry, direction)} | {label} | "
                          + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+#: The heading of :func:`next_frame_table`'s subsection in a next-frame model's card.
+NEXT_FRAME_HEADING = "### Per future step"
+
+#: Rows of :func:`next_frame_table` per predictor: (score key, label, format).
+_NEXT_FRAME_SCORES = (("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.3f}"),
+                      ("sharpness", "sharpness difference (dB)", "{:.2f}"))
+
+
+def _next_frame_baselines(metrics):
+    """``{name: per-step scores}`` of the baselines in a next-frame record's metrics
+    (``copy_last``, ``l2_only``, ...): every entry with a per-step ``psnr`` but the model."""
+    return {name: scores for name, scores in metrics.items()
+            if name != "model" and isinstance(scores, dict) and "psnr" in scores}
+
+
+def _next_frame_protocol(metrics):
+    whole = " (the whole split)" if metrics.get("whole_split") else ""
+    return (f"the {metrics['num_sequences']:,} sequences of {metrics['real']}{whole}: "
+            f"{metrics['n_future']} frames predicted auto-regressively from "
+            f"{metrics['context_frames']} by the shipped generator file")
+
+
+def _next_frame_rows(metrics):
+    """A next-frame model's card rows: PSNR at the first step and over all steps, SSIM at
+    the first step, each beside its baselines'; the protocol."""
+    baselines = _next_frame_baselines(metrics)
+
+    def beside(key, form, values):
+        others = ", ".join(f"{name} {form.format(values(scores[key]))}"
+                           for name, scores in baselines.items())
+        model = form.format(values(metrics["model"][key]))
+        return f"**{model}**" + (f" ({others})" if others else "")
+
+    def mean(values):
+        return float(np.mean(values))
+
+    return {"PSNR at step 1": beside("psnr", "{:.2f} dB", lambda v: v[0]),
+            f"PSNR, mean of steps 1-{metrics['n_future']}": beside("psnr", "{:.2f} dB", mean),
+            "SSIM at step 1": beside("ssim", "{:.3f}", lambda v: v[0]),
+            "measured on": _next_frame_protocol(metrics) + "; every step in the table below"}
+
+
+def next_frame_table(entry):
+    """A next-frame model's scores at every future step beside its baselines' as a markdown
+    table (a row per score and predictor, a column per step), under the
+    :data:`NEXT_FRAME_HEADING` heading; ends with a newline."""
+    metrics = entry["metrics"]
+    predictors = {f"**{entry.get('name') or entry['architecture']}**": metrics["model"],
+                  **_next_frame_baselines(metrics)}
+    lines = [NEXT_FRAME_HEADING, "",
+             f"Measured on {_next_frame_protocol(metrics)}; the baselines measured the same "
+             "way. Higher is better for every score.", "",
+             "| score | predictor | " + " | ".join(map(str, metrics["steps"])) + " |",
+             "| --- | --- |" + " ---: |" * len(metrics["steps"])]
+    for key, label, form in _NEXT_FRAME_SCORES:
+        for name, scores in predictors.items():
+            cells = [_score_text(key, value, form) for value in scores[key]]
+            if name.startswith("**"):
+                cells = [f"**{cell}**" for cell in cells]
+            lines.append(f"| {label} | {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

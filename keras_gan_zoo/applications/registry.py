@@ -11,8 +11,10 @@
   ``load_model`` loads, served by the origin only), each with ``sha256`` and ``size``;
 - ``metrics``: measured on the shipped generator file by
   :func:`keras_gan_zoo.applications.publish.measure` (FID / KID / IS / classes found, with
-  the extractor and the numbers of generated and real images) or, for an autoregressive
-  model, its test NLL;
+  the extractor and the numbers of generated and real images); for an autoregressive
+  model, its test NLL; for a next-frame model (``video_gan``), PSNR / SSIM / sharpness at
+  every future step beside its baselines', headed by ``psnr_step1`` and ``mean_psnr``
+  (:func:`keras_gan_zoo.applications.publish.measure_next_frame`);
 - ``training``: epochs, steps, batch, precision, time, what stopped it and the best epoch;
 - ``recipe``: the command that produced the checkpoint; ``card``: its model page, whose
   *Training record* holds the run's curve and provenance.

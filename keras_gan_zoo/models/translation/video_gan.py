@@ -35,7 +35,7 @@ from keras_gan_zoo.registry import register_model
 
 __all__ = ["VideoGAN", "multiscale_generator", "multiscale_discriminator", "lp_loss",
            "gradient_difference_loss", "stack_frames", "unstack_frames", "downsample_frames",
-           "next_frame_pairs", "next_frame_dataset"]
+           "next_frame_pairs", "next_frame_dataset", "load_videos"]
 
 #: The paper's generators, coarsest first (feature maps in units of `base_filters` = 128,
 #: kernel sizes: one more than feature maps, the last convolution outputs the frame).
@@ -159,6 +159,36 @@ def next_frame_dataset(name="moving_mnist", split="train", context_frames=4, bat
     pairs.frame_size = videos.frame_size // factor
     pairs.domain_names = ("context", "next_frame")
     return pairs
+
+
+def load_videos(name="moving_mnist", split="test", num_sequences=None, num_frames=None,
+                frame_size=None):
+    """The first sequences of a video dataset's split as numpy, in order (the test split
+    renders the same ones every time): what a next-frame model is measured and shown on.
+
+    Args:
+        name: a video dataset (`kgz.datasets.list_datasets("video")`).
+        split: `"train"` or `"test"`.
+        num_sequences: sequences (default: the whole split).
+        num_frames: frames per sequence (default: the dataset's).
+        frame_size: average-pool the frames to this side (a divisor of the dataset's), or
+            None.
+
+    Returns:
+        float32 (N, T, H, W, C) in [-1, 1].
+
+    Example:
+        >>> videos = load_videos("moving_mnist", "test", 100, num_frames=14, frame_size=32)
+    """
+    from keras_gan_zoo import datasets
+
+    info = datasets.info(name)
+    count = check_int(info["num_examples"][split] if num_sequences is None else num_sequences,
+                      "num_sequences")
+    factor = _frame_factor(info["image_shape"][0], frame_size)
+    videos = datasets.load(name, split, batch_size=min(100, count), limit=count,
+                           shuffle=False, drop_remainder=False, num_frames=num_frames)
+    return np.concatenate([np.asarray(downsample_frames(v, factor)) for v in videos])[:count]
 
 
 def _frame_factor(size, frame_size):
