@@ -83,6 +83,19 @@ def assert_same_weights(first, second):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def assert_same_updates(initial, first, second, rtol=1e-4):
+    """Two runs from the weights `initial` moved them alike: every difference between
+    their results is at most `rtol` times the largest update of the first run (lists of
+    arrays). Rounding differs between 1 and N replicas and training amplifies it with the
+    size of the steps; a wrong weighting of the replicas (1/N too much or too little)
+    moves the updates by a large fraction of themselves."""
+    largest = max_abs_diff(initial, first)
+    assert largest > 0, "the first run did not move the weights"
+    differs = max_abs_diff(first, second)
+    assert differs <= rtol * largest, (
+        f"the runs differ by {differs:.3g}, over {rtol} x the largest update {largest:.3g}")
+
+
 #: A style-based generator's SavedModel in a fresh process (argv: export dir, z .npy, out
 #: .npz): `serve(z)`, `mapping(z)` and `serve_ws(ws)` into the .npz, and whether the zoo
 #: was imported (it must not be) as JSON on the last line.

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as kgz
-from contract_helpers import (assert_same_weights, max_abs_diff, serve_in_fresh_process, tiny,
+from contract_helpers import (assert_same_updates, max_abs_diff, serve_in_fresh_process, tiny,
                               training_data, weights)
 
 TINY_MODELS = kgz.registry.list_tiny_models(family="translation")
@@ -171,11 +171,14 @@ def test_mirrored_strategy_matches_single_device(name, mirrored_strategy):
         mirrored.set_weights(single.get_weights())
         compile(mirrored)
     compile(single)
-    initial = weights(single)
+    initial = single.get_weights()
     for model in (single, mirrored):
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=2, verbose=0)
-    assert_same_weights(single, mirrored)
-    assert max_abs_diff(initial, weights(single)) > 1e-4
+    # Relative to the updates, not to the weights: video_gan_tiny's summed pixel losses
+    # move some weights by 40 in two epochs, and a weight of 0.07 then differed by 2.4e-5
+    # (rounding, 1e-6 of the largest update) between the runs.
+    assert_same_updates(initial, single.get_weights(), mirrored.get_weights())
+    assert max_abs_diff(initial, single.get_weights()) > 1e-4
 
 
 @pytest.mark.parametrize("name", TINY_MODELS)
