@@ -332,6 +332,17 @@ EQUALITY_WORKER = textwrap.dedent("""
 EQUALITY_CASES = {"dcgan": {}, "dcgan_d_steps_2": {"d_steps": 2}}
 
 
+def run_two_workers(script, tmp_path):
+    """Runs `script` (argv: tmp_path/data.npz, tmp_path) as 2 local workers on the CPU;
+    fails with the end of their output unless both exit 0."""
+    output = io.StringIO()
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    status = launcher.run_local_workers(
+        [sys.executable, "-c", script, str(tmp_path / "data.npz"), str(tmp_path)], 2,
+        timeout=PROCESS_TIMEOUT, env=env, out=output)
+    assert status == 0, output.getvalue()[-4000:]
+
+
 def _weights_holder(arrays):
     return types.SimpleNamespace(get_weights=lambda: arrays)
 
@@ -353,12 +364,7 @@ def test_two_workers_match_one_process(tmp_path):
         singles[name] = (model, initial)
     np.savez(tmp_path / "data.npz", **data)
 
-    output = io.StringIO()
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
-    status = launcher.run_local_workers(
-        [sys.executable, "-c", EQUALITY_WORKER, str(tmp_path / "data.npz"), str(tmp_path)], 2,
-        timeout=PROCESS_TIMEOUT, env=env, out=output)
-    assert status == 0, output.getvalue()[-4000:]
+    run_two_workers(EQUALITY_WORKER, tmp_path)
 
     for name, (model, initial) in singles.items():
         model.compile()
@@ -491,12 +497,7 @@ def test_float16_loss_scaling_and_xla_choice_with_two_workers(tmp_path, mirrored
     np.savez(tmp_path / "data.npz", seed=SEED, images=images, latents=latents, n=len(initial),
              **{f"w_{i}": w for i, w in enumerate(initial)})
 
-    output = io.StringIO()
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
-    status = launcher.run_local_workers(
-        [sys.executable, "-c", FLOAT16_WORKER, str(tmp_path / "data.npz"), str(tmp_path)], 2,
-        timeout=PROCESS_TIMEOUT, env=env, out=output)
-    assert status == 0, output.getvalue()[-4000:]
+    run_two_workers(FLOAT16_WORKER, tmp_path)
 
     def load(name, worker):
         saved = np.load(tmp_path / f"{name}_{worker}.npz")

@@ -380,36 +380,34 @@ function chooseModel(name) {
   $("images").replaceChildren();
 }
 
+// One row of a label and the controls it names (the first control gets the id).
+function labelledRow(text, id, ...controls) {
+  const row = document.createElement("div");
+  row.className = "row";
+  const label = document.createElement("label");
+  label.textContent = text;
+  label.htmlFor = id;
+  controls[0].id = id;
+  row.append(label, ...controls);
+  return row;
+}
+
 function buildCodeControls(codes) {
   $("categorical-codes").replaceChildren(...codes.categorical.map((count, j) => {
-    const row = document.createElement("div");
-    row.className = "row";
-    const label = document.createElement("label");
-    label.textContent = `Category ${j}`;
-    label.htmlFor = `code-categorical-${j}`;
     const select = document.createElement("select");
-    select.id = `code-categorical-${j}`;
     select.append(option("", "from seed"),
                   ...Array.from({length: count}, (_, k) => option(String(k), String(k))));
-    row.append(label, select);
-    return row;
+    return labelledRow(`Category ${j}`, `code-categorical-${j}`, select);
   }));
   $("continuous-codes").replaceChildren(...Array.from({length: codes.continuous}, (_, j) => {
-    const row = document.createElement("div");
-    row.className = "row";
-    const label = document.createElement("label");
-    label.textContent = `Continuous ${j}`;
-    label.htmlFor = `code-continuous-${j}`;
     const slider = document.createElement("input");
-    Object.assign(slider, {type: "range", min: -2, max: 2, step: 0.1, value: 0,
-                           id: `code-continuous-${j}`});
+    Object.assign(slider, {type: "range", min: -2, max: 2, step: 0.1, value: 0});
     const shown = document.createElement("output");
     shown.textContent = "0.0";
     slider.addEventListener("input", () => {
       shown.textContent = Number(slider.value).toFixed(1);
     });
-    row.append(label, slider, shown);
-    return row;
+    return labelledRow(`Continuous ${j}`, `code-continuous-${j}`, slider, shown);
   }));
 }
 
