@@ -35,7 +35,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 MODELS = ["dcgan_fashion_mnist", "cgan_mnist", "infogan_mnist", "gan_cls_fashion_mnist",
-          "pixelcnn_mnist", "pix2pix_fashion_mnist_edges", "sentence_vae_verse"]
+          "pixelcnn_mnist", "pix2pix_fashion_mnist_edges", "sentence_vae_verse",
+          "video_gan_moving_mnist"]
 CAPS = {"max_n": 16, "max_autoregressive_n": 4, "max_image_bytes": 50_000,
         "max_image_side": 256}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,6 +109,9 @@ def test_models_lists_what_each_model_takes_without_loading_any():
         "output_shape": [28, 28, 1]}}}
     text = models["sentence_vae_verse"]
     assert not text["available"] and "sentences, not images" in text["reason"]
+    video = models["video_gan_moving_mnist"]
+    assert (video["kind"], video["available"], video["endpoints"]) == ("video", False, [])
+    assert "keras-gan-zoo predict video_gan_moving_mnist" in video["reason"]
 
 
 # -------------------------------------------------------------------------- /api/generate

@@ -6,8 +6,9 @@ once. It says what a client may ask of the model:
 
 - ``kind``: ``"generator"`` (images from noise: adversarial and autoencoding models),
   ``"autoregressive"`` (PixelCNNs: sampling and image completion), ``"translator"``
-  (image to image) or ``"text"`` (the sentence VAE, listed as unavailable: it writes
-  sentences, not images);
+  (image to image), ``"text"`` (the sentence VAE) or ``"video"`` (next-frame predictors);
+  the last two are listed as unavailable: they write sentences or frame sequences, not
+  images;
 - ``endpoints``: which of ``generate``, ``complete``, ``translate`` serve it;
 - the conditioning it takes: ``classes`` (names, in label order), ``captions``
   (vocabulary and example captions), ``codes`` (InfoGAN's categorical and continuous
@@ -31,7 +32,7 @@ __all__ = ["KINDS", "caption_examples", "describe", "kind_of"]
 
 #: Each kind of model and the endpoint that runs it (None: not served).
 KINDS = {"generator": "generate", "autoregressive": "generate", "translator": "translate",
-         "text": None}
+         "text": None, "video": None}
 
 #: How many example captions a text-conditional model's description lists.
 NUM_CAPTION_EXAMPLES = 8
@@ -45,6 +46,8 @@ def kind_of(model_class):
         'translator'
     """
     family = getattr(model_class, "family", None)
+    if hasattr(model_class, "predict_frames"):  # a next-frame model (a translator of frames)
+        return "video"
     if family == "translation":
         return "translator"
     if family == "autoregressive":
@@ -169,6 +172,11 @@ def describe(name):
         description.update(available=False, reason=(
             f"{name} writes sentences, not images; use `keras-gan-zoo sample {name}` or "
             f"`keras-gan-zoo interpolate {name} --between ...`"))
+        return description
+    if kind == "video":
+        description.update(available=False, reason=(
+            f"{name} predicts the next frames of a video from its first ones, not images; "
+            f"use `keras-gan-zoo predict {name}`"))
         return description
     if kind == "translator":
         description["translation"] = _translation(model_class, config)
