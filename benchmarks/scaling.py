@@ -106,6 +106,9 @@ What these numbers say, and what they do not (2 vCPUs, no GPU):
 
 # ----------------------------------------------------------------------- worker side
 def _worker_index():
+    """This worker's index in `TF_CONFIG`. Not `keras_gan_zoo.distribute.worker_index`:
+    importing the package imports TensorFlow, and the worker is pinned to its core
+    before that."""
     config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     return int(config.get("task", {}).get("index", 0))
 
@@ -184,6 +187,8 @@ def _launcher():
 
 
 def _children_cpu():
+    """CPU seconds of the waited-for worker processes (the launching process does not
+    import `_common`, whose `cpu_seconds` needs TensorFlow imported)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import tempfile
+import time
 
 import numpy as np
 
@@ -577,8 +578,6 @@ def measure_next_frame(model, dataset, num_sequences=None, n_future=10, baseline
         >>> publish.measure_next_frame(load_generator("video_gan_moving_mnist"),
         ...                            "moving_mnist", n_future=10)["psnr_step1"]
     """
-    import time
-
     from keras_gan_zoo import datasets
     from keras_gan_zoo.metrics import video
     from keras_gan_zoo.models.translation import video_gan
