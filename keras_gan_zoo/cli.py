@@ -75,7 +75,11 @@ def _parser():
                     "discogan, bicyclegan, srresnet, srgan) trains on a translation dataset "
                     "(see `keras-gan-zoo list`) and is built for its images: image_shape "
                     "from the source images (the low-resolution ones for super-resolution, "
-                    "with the dataset's --scale) and domain_names from the dataset.",
+                    "with the dataset's --scale) and domain_names from the dataset. "
+                    "gan_cls trains on captioned images (fashion_mnist_captions), video_gan "
+                    "on moving_mnist (new sequences each epoch), recycle_gan on "
+                    "moving_mnist_to_fashion, sentence_vae on --text FILE or the verse "
+                    "corpus.",
         epilog="srgan's content loss uses VGG19 by default (the paper's), whose ImageNet "
                "weights Keras downloads on first use; they cannot be downloaded offline. "
                "On a Fashion-MNIST dataset train uses content_network='fashion_mnist' (the "
@@ -111,7 +115,9 @@ def _parser():
                             "same command (docs/distributed.md, Fault tolerance)")
     train.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     train.add_argument("--text", default=None, metavar="FILE",
-                       help="text file for character models (default: the python_docs corpus)")
+                       help="text file for character models (default: the python_docs "
+                            "corpus) and sentence models, one sentence per line (default: "
+                            "the generated verse corpus)")
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sample.add_argument("checkpoint", help="a .keras file written by train or model.save, or "
@@ -378,20 +384,27 @@ def _train(args):
     import keras_gan_zoo as kgz
     from keras_gan_zoo import distribute
 
-    kgz.registry.model_class(args.model)  # fail fast on an unknown name
+    cls = kgz.registry.model_class(args.model)  # fail fast on an unknown name
     family = kgz.registry.model_family(args.model)
     if family == "sequence":
-        return _train_sequence(args)
+        return _train_sentences(args) if hasattr(cls, "evaluate_sentences") \
+            else _train_sequence(args)
+    if _trains_on_video(cls):
+        return _train_video(args)
     if family == "translation":
         return _train_translator(args)
+    text = getattr(cls, "condition_kind", None) == "text"  # GAN-CLS: (images, captions)
+    kind = "captions" if text else "image"
     if args.dataset is None:
-        args.dataset = "fashion_mnist"
-    if kgz.datasets.info(args.dataset)["kind"] == "translation":
+        args.dataset = "fashion_mnist_captions" if text else "fashion_mnist"
+    if kgz.datasets.info(args.dataset)["kind"] != kind:
+        got = kgz.datasets.info(args.dataset)["kind"]
+        need = "captioned images (image, caption string)" if text else "images"
         raise ValueError(
-            f"{args.model} generates images from noise and trains on images; "
-            f"{args.dataset!r} is a translation dataset (pairs of images) for the translators "
-            f"({', '.join(_translator_names())}). Pass --dataset with one of "
-            f"{', '.join(kgz.datasets.list_datasets())}.")
+            f"{args.model} trains on {need}; {args.dataset!r} is a {got} dataset"
+            + (f" (pairs of images) for the translators ({', '.join(_translator_names())})"
+               if got == "translation" else "")
+            + f". Pass --dataset with one of {', '.join(kgz.datasets.list_datasets(kind))}.")
     if args.scale is not None:
         raise ValueError(f"--scale is the factor of a super-resolution dataset for srresnet / "
                          f"srgan; {args.model} does not take it.")
@@ -436,6 +449,12 @@ def _train(args):
         grid_kwargs = {"generate_kwargs": {"labels": np.repeat(np.arange(model.num_classes),
                                                                model.num_classes)},
                        "num_samples": model.num_classes**2, "nrow": model.num_classes}
+    elif text:  # one row per class name, the shortest caption of each class
+        from keras_gan_zoo.datasets.captions import CLASS_CAPTION_NAMES
+
+        captions = [name for name in CLASS_CAPTION_NAMES for _ in range(GRID_EXAMPLES)]
+        grid_kwargs = {"generate_kwargs": {"captions": captions},
+                       "num_samples": len(captions), "nrow": GRID_EXAMPLES}
     callbacks = [
         kgz.callbacks.SampleGrid(_written(args, "samples"), every=args.sample_every,
                                  seed=args.seed, **grid_kwargs),
@@ -767,6 +786,227 @@ def _train_translator(args):
     return 0
 
 
+def _trains_on_video(cls):
+    """True for the models trained on a video dataset: next-frame prediction
+    (`predict_frames`, video_gan) and video retargeting (`translate_video`, recycle_gan)."""
+    return hasattr(cls, "predict_frames") or hasattr(cls, "translate_video")
+
+
+def _train_video(args):
+    """Video models on a video dataset (`keras-gan-zoo list`): video_gan on
+    (k context frames, next frame) pairs of one domain (default moving_mnist, frames
+    average-pooled to the model's `frame_shape`), recycle_gan on unaligned clips of
+    k + 1 frames of two domains (default moving_mnist_to_fashion). Every epoch renders
+    new sequences from (--seed, epoch), so a resumed run sees what an uninterrupted one
+    would. The grid of every --sample-every epochs shows the first test videos:
+    context | truth and context | prediction rows (video_gan), or input | translated
+    rows both ways (recycle_gan)."""
+    import keras
+    import numpy as np
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
+    from keras_gan_zoo.models.translation import video_gan
+    from keras_gan_zoo.utils.images import save_grid
+
+    cls = kgz.registry.model_class(args.model)
+    next_frame = hasattr(cls, "predict_frames")
+    if args.dataset is None:
+        args.dataset = "moving_mnist" if next_frame else "moving_mnist_to_fashion"
+    info = kgz.datasets.info(args.dataset)
+    suitable = [name for name in kgz.datasets.list_datasets("video")
+                if (kgz.datasets.info(name)["domain_names"] is None) == next_frame]
+    if args.dataset not in suitable:
+        raise ValueError(
+            f"{args.model} trains on " + ("videos of one domain" if next_frame else
+                                          "unaligned videos of two domains")
+            + f"; {args.dataset!r} is " + (f"a {info['kind']} dataset" if info["kind"] != "video"
+                                           else "a video dataset of another pairing")
+            + f". Pass --dataset with one of: {', '.join(suitable)}.")
+    if args.scale is not None:
+        raise ValueError(f"--scale is the factor of a super-resolution dataset; {args.model} "
+                         "does not take it.")
+    out, checkpoint, done, policy = _resume_state(args)
+    if args.resume_from:
+        model = _load_resumed(args, done)
+        if not isinstance(model, cls):
+            raise ValueError(f"{checkpoint} is a checkpoint of {type(model).__name__}, not of "
+                             f"{cls.__name__} ({args.model}); pass another --out, or --restart "
+                             "to replace it.")
+    else:
+        overrides = dict(args.overrides)
+        overrides.setdefault("seed", args.seed)
+        frame = tuple(info["image_shape"])
+        if next_frame:
+            overrides.setdefault("frame_shape", frame)
+        else:
+            overrides.setdefault("image_shape", frame)
+            overrides.setdefault("domain_names", tuple(info["domain_names"]))
+        model = kgz.create_model(args.model, **overrides)
+        model.compile()
+    frames = model.context_frames + 1  # what one training example holds
+    size = model.frame_shape[0] if next_frame else model.image_shape[0]
+    factor = video_gan.frame_factor(info["image_shape"][0], size)  # frames average-pooled
+
+    def load_dataset(start_epoch):
+        if next_frame:
+            return video_gan.next_frame_dataset(
+                args.dataset, "train", model.context_frames, args.batch_size, frame_size=size,
+                seed=args.seed, limit=args.limit, start_epoch=start_epoch)
+        clips = kgz.datasets.load(args.dataset, batch_size=args.batch_size, seed=args.seed,
+                                  limit=args.limit, num_frames=frames, start_epoch=start_epoch)
+        pooled = clips.map(lambda a, b: (video_gan.downsample_frames(a, factor),
+                                         video_gan.downsample_frames(b, factor)))
+        for name in ("batches_per_epoch", "source", "domain_names"):
+            setattr(pooled, name, getattr(clips, name))
+        return pooled
+
+    dataset = load_dataset(done)
+    if done >= args.epochs:
+        print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
+        return 0
+    shown = GRID_EXAMPLES // 2
+    if next_frame:
+        future = frames  # as many predicted frames as context frames + 1
+        videos = video_gan.load_videos(args.dataset, "test", shown,
+                                       num_frames=model.context_frames + future,
+                                       frame_size=size)
+        layout = (f"per test video: context | truth, then context | prediction "
+                  f"({model.context_frames} + {future} frames per row)")
+    else:
+        test = kgz.datasets.load(args.dataset, "test", batch_size=shown, limit=shown,
+                                 num_frames=2 * frames)
+        clips = [video_gan.downsample_frames(video, factor).numpy()
+                 for video in next(iter(test))]
+        layout = (f"per test video: {model.domain_names[0]} frames | translated, then "
+                  f"{model.domain_names[1]} frames | translated ({2 * frames} frames per row)")
+    samples = _written(args, "samples")
+
+    def write_grid(epoch, logs=None):
+        if (epoch + 1) % args.sample_every and epoch + 1 != args.epochs:
+            return
+        if next_frame:
+            k = model.context_frames
+            rows = _prediction_rows(videos, model.predict_frames(videos[:, :k], future), k)
+        else:
+            rows = [row for direction, source in zip(model.directions, clips)
+                    for video, translated in zip(source, model.translate_video(source,
+                                                                               direction))
+                    for row in (video, translated)]
+        os.makedirs(samples, exist_ok=True)
+        for name in (f"epoch_{epoch + 1:04d}.png", "latest.png"):
+            save_grid(np.concatenate(rows), os.path.join(samples, name), nrow=len(rows[0]))
+
+    print(f"Training {args.model} on {args.dataset} ({dataset.source}), precision {policy}, "
+          f"epochs {done + 1}..{args.epochs} -> {out}")
+    history = _fit(args, model, dataset, load_dataset, done, [
+        keras.callbacks.LambdaCallback(on_epoch_end=write_grid),
+        kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))])
+    _append_history(args.outputs, history)
+    if distribute.is_chief():
+        print(f"Checkpoint: {checkpoint}\n"
+              f"Samples:    {os.path.join(out, 'samples', 'latest.png')} ({layout})")
+    return 0
+
+
+def _prediction_rows(videos, predicted, k):
+    """Grid rows of a next-frame prediction: per video of `videos` (N, T, H, W, C), its
+    k context frames | its truth (when it holds as many frames after the context as were
+    predicted), then context | `predicted` (N, F, H, W, C)."""
+    import numpy as np
+
+    future = predicted.shape[1]
+    rows = []
+    for video, prediction in zip(videos, predicted):
+        if video.shape[0] >= k + future:
+            rows.append(video[:k + future])
+        rows.append(np.concatenate([video[:k], prediction]))
+    return rows
+
+
+def _train_sentences(args):
+    """Sentence models (sentence_vae) on one sentence per line: --text FILE, split
+    90 / 5 / 5 into train / validation / test by --seed (`kgz.datasets.text_lines`), or
+    by default the generated verse corpus (`kgz.datasets.verse_lines`); the vocabulary
+    is the training split's words seen at least twice (`build_word_vocabulary`, as the
+    sentence_vae_verse recipe). Each epoch writes 10 sentences sampled from the prior
+    into OUT/samples/ and validates on the validation split; at the end the test
+    split's NLL, KL and perplexity are printed."""
+    import warnings
+
+    import keras
+
+    import keras_gan_zoo as kgz
+    from keras_gan_zoo import distribute
+
+    if args.dataset not in (None, "verse"):
+        raise ValueError(f"{args.model} trains on sentences, one per line: pass --text FILE, "
+                         f"or nothing for the generated verse corpus; got --dataset "
+                         f"{args.dataset!r}.")
+    if args.scale is not None:
+        raise ValueError(f"--scale is the factor of a super-resolution dataset; {args.model} "
+                         "does not take it.")
+    args.dataset = None if args.text else "verse"
+    if args.text:
+        splits = [kgz.datasets.text_lines(args.text, split, seed=args.seed)
+                  for split in ("train", "validation", "test")]
+    else:
+        splits = [kgz.datasets.verse_lines(split) for split in ("train", "validation", "test")]
+    train, validation, test = splits
+    train = train[:args.limit]
+    out, checkpoint, done, policy = _resume_state(args)
+    if args.resume_from:
+        model = _load_resumed(args, done)
+    else:
+        overrides = dict(args.overrides)
+        overrides.setdefault("seed", args.seed)
+        overrides.setdefault("vocabulary", kgz.datasets.build_word_vocabulary(train,
+                                                                              min_count=2))
+        model = kgz.create_model(args.model, **overrides)
+        model.compile()
+    test = [s for s in test if len(kgz.datasets.tokenize(s)) <= model.max_length]
+
+    def load_dataset(start_epoch):
+        return kgz.datasets.sentence_dataset(train, model.vocabulary, args.batch_size,
+                                             max_length=model.max_length, seed=args.seed,
+                                             start_epoch=start_epoch)
+
+    dataset = load_dataset(done)
+    valid = kgz.datasets.sentence_dataset(validation, model.vocabulary, args.batch_size,
+                                          max_length=model.max_length, shuffle=False)
+    if done >= args.epochs:
+        print(f"{checkpoint} already has {done} epochs; pass a larger --epochs to continue.")
+        return 0
+    samples = _written(args, "samples")
+
+    def write_sample(epoch, logs=None):
+        if (epoch + 1) % args.sample_every and epoch + 1 != args.epochs:
+            return
+        os.makedirs(samples, exist_ok=True)
+        text = "\n".join(model.generate(10, seed=args.seed)) + "\n"
+        for name in (f"epoch_{epoch + 1:04d}.txt", "latest.txt"):
+            kgz.utils.atomic_write_bytes(os.path.join(samples, name), text.encode())
+
+    source = args.text or "the verse corpus"
+    print(f"Training {args.model} on {source} ({len(train)} sentences, vocabulary "
+          f"{len(model.vocabulary)}), precision {policy}, epochs {done + 1}..{args.epochs} "
+          f"-> {out}")
+    history = _fit(args, model, dataset, load_dataset, done, [
+        keras.callbacks.LambdaCallback(on_epoch_end=write_sample),
+        kgz.callbacks.TrainingCheckpoint(_written(args, "model.keras"))],
+        validation_data=distribute.shard_by_data(valid))
+    _append_history(args.outputs, history)
+    with warnings.catch_warnings():  # held-out words outside the vocabulary are <unk>
+        warnings.simplefilter("ignore", kgz.datasets.words.UnknownWordWarning)
+        scores = model.evaluate_sentences(test, seed=args.seed) if test else None
+    if distribute.is_chief():
+        if scores:
+            print(f"Test ({scores['sentences']} sentences): NLL {scores['nll']:.3f} nats per "
+                  f"sentence, KL {scores['kl']:.3f}, perplexity {scores['perplexity']:.2f}")
+        print(f"Checkpoint: {checkpoint}\nSamples:    {os.path.join(out, 'samples')}")
+    return 0
+
+
 def _train_sequence(args):
     """Sequence models: text ones on --text (90% train / 10% held out), audio ones on an
     audio --dataset; each epoch writes a text (or WAV) sample instead of a grid."""
@@ -965,12 +1205,8 @@ def cmd_predict(args):
                          f"{videos.shape[1]}.")
     predicted = model.predict_frames(videos[:, :k], args.future)
     truth = videos[:, k:k + args.future]
-    rows = []
-    for i in range(len(videos)):
-        if truth.shape[1] == args.future:
-            rows.append(videos[i, :k + args.future])
-        rows.append(np.concatenate([videos[i, :k], predicted[i]]))
-    path = save_grid(np.concatenate(rows), args.out, nrow=k + args.future)
+    path = save_grid(np.concatenate(_prediction_rows(videos, predicted, k)), args.out,
+                     nrow=k + args.future)
     print(path)
     if truth.shape[1] == args.future:
         scores = {"model": video.frame_scores(predicted, truth),

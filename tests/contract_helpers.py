@@ -4,11 +4,14 @@ Plain functions, not fixtures: each suite parametrizes over its family's tiny va
 and calls these on the model it builds.
 """
 
+import io
 import json
 import subprocess
 import sys
 import textwrap
+import zipfile
 
+import h5py
 import numpy as np
 
 import keras_gan_zoo as kgz
@@ -81,6 +84,25 @@ def assert_same_weights(first, second):
     of N replicas against one device)."""
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def keras_file_arrays(keras_file):
+    """Every array of a `.keras` file's weights (model and optimizer state) by path."""
+    found = {}
+    with zipfile.ZipFile(keras_file) as archive, archive.open("model.weights.h5") as raw:
+        with h5py.File(io.BytesIO(raw.read()), "r") as weights:
+            weights.visititems(lambda name, item: found.__setitem__(name, item[()])
+                               if isinstance(item, h5py.Dataset) else None)
+    return found
+
+
+def assert_same_keras_files(a, b):
+    """Asserts two `.keras` files hold the same arrays, bit for bit; returns them."""
+    first, second = keras_file_arrays(a), keras_file_arrays(b)
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if not np.array_equal(first[name], second[name])]
+    assert not differ, f"{len(differ)} of {len(first)} arrays differ, e.g. {differ[:5]}"
+    return first
 
 
 def assert_same_updates(initial, first, second, rtol=1e-4):

@@ -8,16 +8,13 @@ Every process test is bounded (`PROCESS_TIMEOUT`) and kills what it started in a
 finally block.
 """
 
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 
-import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -26,6 +23,7 @@ import keras_gan_zoo as kgz
 from keras_gan_zoo import distribute, launcher
 from keras_gan_zoo.callbacks import backup
 from keras_gan_zoo.datasets import pipeline
+from contract_helpers import assert_same_keras_files
 
 #: Seconds a process test may run before everything it started is killed.
 PROCESS_TIMEOUT = 240
@@ -204,24 +202,6 @@ def _mid_epoch_backup(directory, proc, log, deadline):
     pytest.fail("no backup mid-epoch in time")
 
 
-def _arrays(keras_file):
-    """Every array of a `.keras` file's weights (model and optimizer state) by path."""
-    found = {}
-    with zipfile.ZipFile(keras_file) as archive, archive.open("model.weights.h5") as raw:
-        with h5py.File(io.BytesIO(raw.read()), "r") as weights:
-            weights.visititems(lambda name, item: found.__setitem__(name, item[()])
-                               if isinstance(item, h5py.Dataset) else None)
-    return found
-
-
-def _assert_bitwise_equal(a, b):
-    first, second = _arrays(a), _arrays(b)
-    assert sorted(first) == sorted(second)
-    differ = [name for name in first if not np.array_equal(first[name], second[name])]
-    assert not differ, f"{len(differ)} of {len(first)} arrays differ, e.g. {differ[:5]}"
-    return first
-
-
 def _history(out):
     lines = [json.loads(line) for line in (out / "history.json").read_text().splitlines()]
     merged = {}
@@ -261,7 +241,7 @@ def _kill_resume_compare(tmp_path, arguments, epochs, backup_every=2):
         _stop(started)
     text = (tmp_path / "resumed.log").read_text()
     assert (f"at step {state['step_in_epoch']} of epoch {state['epoch'] + 1}" in text), text
-    _assert_bitwise_equal(run / "model.keras", ref / "model.keras")
+    assert_same_keras_files(run / "model.keras", ref / "model.keras")
     reference, resumed_logs = _history(ref), _history(run)
     assert set(reference) == set(range(epochs))
     for epoch in range(state["epoch"], epochs):  # the resumed epoch's mean covers all its steps
@@ -356,7 +336,7 @@ def test_two_workers_killed_mid_epoch_resume_exactly(tmp_path):
                 pass
     text = (tmp_path / "resumed.log").read_text()
     assert f"at step {state['step_in_epoch']} of epoch {state['epoch'] + 1}" in text, text
-    _assert_bitwise_equal(run / "model.keras", ref / "model.keras")
+    assert_same_keras_files(run / "model.keras", ref / "model.keras")
     assert not (run / "backup").exists()
     # the killed worker's temporary directory too (TF's autograph files may stay)
     assert not [name for name in os.listdir(scratch) if name.startswith("keras-gan-zoo-worker")]

@@ -664,27 +664,45 @@ def _two_seeds(seed):
 
 
 def _caption_pipeline(ds, flat_captions, starts, counts, *, num_examples, example_bytes,
-                      batch_size, shuffle, seed, drop_remainder, with_labels, cache):
+                      batch_size, shuffle, seed, drop_remainder, with_labels, cache,
+                      start_epoch=None):
     """``(uint8 image, caption row, label)`` examples -> cache -> shuffle -> one caption of
-    the row drawn per example and epoch -> batch -> float32 [-1, 1] -> prefetch."""
+    the row drawn per example and epoch -> batch -> float32 [-1, 1] -> prefetch. With
+    ``start_epoch``: the endless epoch-indexed stream (``pipeline.by_epoch``), each
+    epoch's order and caption draws a pure function of ``(seed, epoch)``."""
     flat_captions = tf.constant(flat_captions, tf.string)
     starts = tf.constant(starts, tf.int64)
     counts = tf.constant(counts, tf.int64)
     if cache:
         ds = ds.cache("" if cache is True else cache)
     shuffle_seed, caption_seed = _two_seeds(seed)
-    if shuffle:
-        buffer = pipeline.shuffle_buffer_size(num_examples, example_bytes)
-        ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
-    draws = tf.data.Dataset.random(seed=caption_seed, rerandomize_each_iteration=True)
 
     def pick_caption(example, draw):
         image, row, label = example
         index = starts[row] + tf.math.floormod(draw, counts[row])
         return image, flat_captions[index], label
 
-    ds = tf.data.Dataset.zip((ds, draws)).map(pick_caption, num_parallel_calls=AUTOTUNE)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    if start_epoch is None:
+        if shuffle:
+            buffer = pipeline.shuffle_buffer_size(num_examples, example_bytes)
+            ds = ds.shuffle(buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
+        draws = tf.data.Dataset.random(seed=caption_seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip((ds, draws)).map(pick_caption, num_parallel_calls=AUTOTUNE)
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    else:
+        buffer = pipeline.shuffle_buffer_size(num_examples, example_bytes)
+
+        def one_epoch(epoch):
+            examples = pipeline.epoch_order(ds, buffer, shuffle_seed, epoch) if shuffle else ds
+            def pick_keyed(i, example):  # the i-th example's draw keyed by (seed, epoch, i)
+                draw = tf.random.stateless_uniform([], pipeline.epoch_key(caption_seed, epoch, i),
+                                                   minval=0, maxval=2**62, dtype=tf.int64)
+                return pick_caption(example, draw)
+
+            picked = examples.enumerate().map(pick_keyed, num_parallel_calls=AUTOTUNE)
+            return picked.batch(batch_size, drop_remainder=drop_remainder)
+
+        ds = pipeline.by_epoch(start_epoch, one_epoch)
 
     def to_float(images, captions, labels):
         images = tf.cast(images, tf.float32) / 127.5 - 1.0
@@ -694,7 +712,7 @@ def _caption_pipeline(ds, flat_captions, starts, counts, *, num_examples, exampl
 
 
 def load_captions(spec, split, *, batch_size, shuffle, seed, drop_remainder, with_labels,
-                  image_size, cache, source, limit, data_dir, download):
+                  image_size, cache, source, limit, data_dir, download, start_epoch=None):
     """Called by :func:`keras_gan_zoo.datasets.load` for ``kind == "captions"`` (arguments
     already checked). Yields ``(images, captions)`` or ``(images, captions, labels)``."""
     images, labels, rows, attributes, origin = _captioned_split(
@@ -719,7 +737,9 @@ def load_captions(spec, split, *, batch_size, shuffle, seed, drop_remainder, wit
         ds, flat, starts, counts, num_examples=len(images),
         example_bytes=height * width * channels, batch_size=batch_size, shuffle=shuffle,
         seed=seed, drop_remainder=drop_remainder, with_labels=with_labels,
-        cache=cache if (spec.padding or image_size is not None) else False)
+        cache=cache if (spec.padding or image_size is not None) else False,
+        start_epoch=start_epoch)
+    ds.batches_per_epoch = pipeline.batches_per_epoch(len(images), batch_size, drop_remainder)
     logger.info("keras_gan_zoo.datasets: %s %r from %s", spec.name, split, origin)
     ds.class_names = spec.class_names
     ds.source = f"{spec.name}: {origin}"

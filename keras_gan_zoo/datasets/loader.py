@@ -85,7 +85,9 @@ def load(
         dataset of epochs e, e + 1, ..., the order of each a pure function of
         (``seed``, epoch), the same in every process, so a resumed run continues with
         the order an uninterrupted run would see (needs ``seed``; train with
-        ``steps_per_epoch=ds.batches_per_epoch``). Image and translation datasets.
+        ``steps_per_epoch=ds.batches_per_epoch``). Every kind: for videos each epoch's
+        sequences are rendered from (``seed``, epoch); for captions each epoch's caption
+        draws are keyed by (``seed``, epoch) as well.
 
     Returns:
       A ``tf.data.Dataset`` of ``(B, H, W, C)`` float32 images (or ``(images, labels)``),
@@ -120,9 +122,6 @@ def load(
     seed = pipeline.check_seed(seed)
     cache = pipeline.check_cache(cache)
     start_epoch = pipeline.check_start_epoch(start_epoch, seed)
-    if start_epoch is not None and spec.kind in ("video", "captions"):
-        raise ValueError(f"start_epoch (an epoch-indexed order) is not available for the "
-                         f"{spec.kind} dataset {spec.name!r}; pass start_epoch=None.")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}; got {source!r}.")
     if with_labels and spec.kind == "translation":
@@ -147,7 +146,7 @@ def load(
             spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
             drop_remainder=drop_remainder, image_size=image_size, source=source, limit=limit,
             data_dir=data_dir, download=download, scale=scale, patch_size=patch_size,
-            num_frames=num_frames,
+            num_frames=num_frames, start_epoch=start_epoch,
         )
     if with_labels and spec.num_classes is None:
         raise ValueError(
@@ -181,6 +180,7 @@ def load(
             spec, split, batch_size=batch_size, shuffle=shuffle, seed=seed,
             drop_remainder=drop_remainder, with_labels=with_labels, image_size=image_size,
             cache=cache, source=source, limit=limit, data_dir=data_dir, download=download,
+            start_epoch=start_epoch,
         )
 
     tried = []

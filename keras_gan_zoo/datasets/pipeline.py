@@ -19,6 +19,7 @@ __all__ = [
     "pad_uint8",
     "finish",
     "check_start_epoch",
+    "epoch_key",
     "epoch_order",
     "by_epoch",
     "batches_per_epoch",
@@ -159,8 +160,9 @@ def check_start_epoch(start_epoch, seed):
     return int(start_epoch)
 
 
-def _epoch_key(seed, epoch, salt):
-    """The stateless seed (shape [2]) of one window of one epoch."""
+def epoch_key(seed, epoch, salt):
+    """The stateless seed (shape [2]) keyed by ``(seed, epoch, salt)``: one window of an
+    epoch's order, or one example's random draw in that epoch."""
     key = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
     return tf.random.experimental.stateless_fold_in(key, tf.cast(salt, tf.int64))
 
@@ -185,7 +187,7 @@ def epoch_order(ds, buffer, seed, epoch, salt=0):
     def permute(window, examples):
         n = tf.shape(tf.nest.flatten(examples)[0], out_type=tf.int64)[0]
         order = tf.random.experimental.index_shuffle(
-            tf.range(n), _epoch_key(seed, epoch, tf.cast(salt, tf.int64) * 1_000_003 + window),
+            tf.range(n), epoch_key(seed, epoch, tf.cast(salt, tf.int64) * 1_000_003 + window),
             n - 1)
         return tf.data.Dataset.from_tensor_slices(
             tf.nest.map_structure(lambda t: tf.gather(t, order), examples))

@@ -56,7 +56,7 @@ SEQUENCES_PER_EPOCH = {"train": 10_000, "test": 1_000}
 # load() renders this many sequences per call of the numpy renderer, then unbatches them.
 CHUNK_SIZE = 32
 # Entropy tags keeping load()'s random streams apart.
-_TRAIN_FRESH, _TRAIN_FIXED, _TEST = 1, 2, 3
+_TRAIN_FRESH, _TRAIN_FIXED, _TEST, _TRAIN_EPOCH = 1, 2, 3, 4
 
 
 # ---------------------------------------------------------------------------
@@ -353,16 +353,21 @@ def paired_moving_digits(
 # load("moving_mnist" | "moving_fashion" | "moving_mnist_to_fashion[_paired]")
 
 
-def _chunk_keys(split, num_chunks, shuffle, seed):
+def _chunk_keys(split, num_chunks, shuffle, seed, epoch=None):
     """One int64 entropy vector per chunk of CHUNK_SIZE sequences.
 
     train + shuffle: fresh random keys at every pass over the dataset (every epoch), a
-    reproducible run of epochs for a fixed ``seed``; train without shuffle: the same
-    sequences every epoch, fixed by ``seed``; test: always the same sequences.
+    reproducible run of epochs for a fixed ``seed``; with ``epoch`` (an int64 scalar
+    tensor, the epoch-indexed order of ``start_epoch``) the keys of that epoch, a pure
+    function of ``(seed, epoch)``; train without shuffle: the same sequences every epoch,
+    fixed by ``seed``; test: always the same sequences.
     """
     chunks = tf.data.Dataset.range(num_chunks)
     if split == "test":
         return chunks.map(lambda c: tf.stack([tf.constant(_TEST, tf.int64), c]))
+    if shuffle and epoch is not None:
+        return chunks.map(lambda c: tf.stack([tf.constant(_TRAIN_EPOCH, tf.int64),
+                                              tf.constant(seed % 2**62, tf.int64), epoch, c]))
     if not shuffle:
         stream = (seed or 0) % 2**63
         return chunks.map(lambda c: tf.stack([tf.constant(_TRAIN_FIXED, tf.int64),
@@ -388,9 +393,11 @@ def _load_pools(spec, split, source, data_dir, download):
 
 def load_video(
     spec, split, *, batch_size, shuffle, seed, drop_remainder, image_size, source, limit,
-    data_dir, download, scale, patch_size, num_frames,
+    data_dir, download, scale, patch_size, num_frames, start_epoch=None,
 ):
-    """Called by :func:`keras_gan_zoo.datasets.load` for ``kind="video"`` names."""
+    """Called by :func:`keras_gan_zoo.datasets.load` for ``kind="video"`` names; with
+    ``start_epoch``, the endless stream of epochs ``start_epoch, start_epoch + 1, ...``,
+    each rendered from ``(seed, epoch)`` (``batches_per_epoch`` batches each)."""
     if image_size is not None or scale is not None or patch_size is not None:
         raise ValueError(
             f"{spec.name!r} renders {spec.image_shape[0]}x{spec.image_shape[1]} frames; it takes "
@@ -423,8 +430,6 @@ def load_video(
     sizes = [CHUNK_SIZE] * (num_sequences // CHUNK_SIZE)
     if num_sequences % CHUNK_SIZE:
         sizes.append(num_sequences % CHUNK_SIZE)
-    chunks = tf.data.Dataset.zip((_chunk_keys(split, num_chunks, shuffle, seed),
-                                  tf.data.Dataset.from_tensor_slices(np.array(sizes, np.int64))))
     shape = (None, num_frames, frame_size, frame_size, 1)
 
     def render(key, size):
@@ -434,11 +439,18 @@ def load_video(
             video.set_shape(shape)
         return tuple(videos)
 
-    ds = chunks.map(render, num_parallel_calls=AUTOTUNE).unbatch()
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    num_batches = num_sequences // batch_size if drop_remainder else -(-num_sequences //
-                                                                        batch_size)
-    ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
+    def one_epoch(epoch=None):
+        chunks = tf.data.Dataset.zip((
+            _chunk_keys(split, num_chunks, shuffle, seed, epoch),
+            tf.data.Dataset.from_tensor_slices(np.array(sizes, np.int64))))
+        return chunks.map(render, num_parallel_calls=AUTOTUNE).unbatch().batch(
+            batch_size, drop_remainder=drop_remainder)
+
+    num_batches = pipeline.batches_per_epoch(num_sequences, batch_size, drop_remainder)
+    if start_epoch is None:
+        ds = one_epoch().apply(tf.data.experimental.assert_cardinality(num_batches))
+    else:
+        ds = pipeline.by_epoch(start_epoch, one_epoch)
 
     def to_float(*videos):
         floats = tuple(tf.cast(v, tf.float32) / 127.5 - 1.0 for v in videos)
@@ -448,11 +460,13 @@ def load_video(
     origin = f"{spec.name}: rendered from {'; '.join(origins)}"
     attributes = dict(num_frames=num_frames, frame_size=frame_size, num_objects=num_objects,
                       speed=speed)
+    ds.batches_per_epoch = num_batches
     if len(pools) == 2:
         return _finish(ds, pairing=spec.pairing, domain_names=spec.domain_names, origin=origin,
                        num_examples=num_sequences if paired else (num_sequences,) * 2,
                        **attributes)
     ds = ds.prefetch(AUTOTUNE)
+    ds.batches_per_epoch = num_batches
     ds.class_names = None
     ds.source = origin
     ds.num_examples = num_sequences

@@ -217,8 +217,13 @@ def decode_ids(ids, vocabulary):
 
 
 def sentence_dataset(sentences, vocabulary, batch_size=64, *, max_length=None, shuffle=True,
-                     seed=None, drop_remainder=False):
+                     seed=None, drop_remainder=False, start_epoch=None):
     """Sentences as a batched ``tf.data.Dataset`` of int32 ids ``(B, width)``.
+
+    With ``start_epoch`` (and a ``seed``), the endless stream of epochs ``start_epoch,
+    start_epoch + 1, ...``, each epoch's order a function of ``(seed, epoch)``, as
+    :func:`keras_gan_zoo.datasets.load` gives it (train with
+    ``steps_per_epoch=ds.batches_per_epoch``).
 
     Words outside the vocabulary become ``<unk>`` (their count is logged and kept as
     ``ds.unknown_words``); with ``max_length``, longer sentences are left out (counted in
@@ -226,11 +231,13 @@ def sentence_dataset(sentences, vocabulary, batch_size=64, *, max_length=None, s
     (``max_length + 2``, or the longest sentence + 2).
 
     Returns:
-      A prefetched dataset with ``num_examples``, ``unknown_words`` and ``num_skipped``.
+      A prefetched dataset with ``num_examples``, ``unknown_words``, ``num_skipped`` and
+      ``batches_per_epoch``.
     """
     sentences = _check_sentences(sentences, "sentence_dataset")
     batch_size = pipeline.check_batch_size(batch_size)
     seed = pipeline.check_seed(seed)
+    start_epoch = pipeline.check_start_epoch(start_epoch, seed)
     skipped = 0
     if max_length is not None:
         kept = [s for s in sentences if len(tokenize(s)) <= max_length]
@@ -246,10 +253,17 @@ def sentence_dataset(sentences, vocabulary, batch_size=64, *, max_length=None, s
     pipeline.check_not_empty(len(ids), batch_size, drop_remainder,
                              f"sentences ({len(ids)})")
     ds = tf.data.Dataset.from_tensor_slices(ids)
-    if shuffle:
-        ds = ds.shuffle(len(ids), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    if start_epoch is not None:
+        ds = pipeline.shuffle_and_batch(ds, num_examples=len(ids), example_bytes=ids[0].nbytes,
+                                        batch_size=batch_size, shuffle=shuffle, seed=seed,
+                                        drop_remainder=drop_remainder, start_epoch=start_epoch)
+    else:
+        if shuffle:
+            ds = ds.shuffle(len(ids), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
     ds.num_examples, ds.unknown_words, ds.num_skipped = len(ids), unknown_words, skipped
+    ds.batches_per_epoch = pipeline.batches_per_epoch(len(ids), batch_size, drop_remainder)
     return ds
 
 

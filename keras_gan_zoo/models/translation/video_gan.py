@@ -35,7 +35,7 @@ from keras_gan_zoo.registry import register_model
 
 __all__ = ["VideoGAN", "multiscale_generator", "multiscale_discriminator", "lp_loss",
            "gradient_difference_loss", "stack_frames", "unstack_frames", "downsample_frames",
-           "next_frame_pairs", "next_frame_dataset", "load_videos"]
+           "frame_factor", "next_frame_pairs", "next_frame_dataset", "load_videos"]
 
 #: The paper's generators, coarsest first (feature maps in units of `base_filters` = 128,
 #: kernel sizes: one more than feature maps, the last convolution outputs the frame).
@@ -116,7 +116,7 @@ def next_frame_pairs(videos, context_frames):
 
 def next_frame_dataset(name="moving_mnist", split="train", context_frames=4, batch_size=32,
                        frame_size=None, seed=None, limit=None, shuffle=True,
-                       drop_remainder=True):
+                       drop_remainder=True, start_epoch=None):
     """A video dataset of `kgz.datasets.load` as (context, next frame) batches for `fit`.
 
     Each video is rendered with k + 1 frames (every training epoch draws new motion), so
@@ -133,6 +133,8 @@ def next_frame_dataset(name="moving_mnist", split="train", context_frames=4, bat
         limit: sequences per epoch (default all: 10,000 train, 1,000 test).
         shuffle: new sequences every training epoch (as `kgz.datasets.load`).
         drop_remainder: drop a last partial batch.
+        start_epoch: None, or the first epoch of an endless epoch-indexed stream (each
+            epoch's sequences rendered from `(seed, epoch)`; see `kgz.datasets.load`).
 
     Example:
         >>> ds = next_frame_dataset("moving_mnist", context_frames=4, batch_size=16)
@@ -146,9 +148,10 @@ def next_frame_dataset(name="moving_mnist", split="train", context_frames=4, bat
     if info["kind"] != "video":
         raise ValueError(f"next_frame_dataset needs a video dataset "
                          f"({datasets.list_datasets('video')}); {name!r} is {info['kind']}.")
-    factor = _frame_factor(info["image_shape"][0], frame_size)
+    factor = frame_factor(info["image_shape"][0], frame_size)
     videos = datasets.load(name, split, batch_size=batch_size, seed=seed, limit=limit,
-                           shuffle=shuffle, drop_remainder=drop_remainder, num_frames=k + 1)
+                           shuffle=shuffle, drop_remainder=drop_remainder, num_frames=k + 1,
+                           start_epoch=start_epoch)
 
     def to_pair(video):
         video = downsample_frames(video, factor)
@@ -156,6 +159,8 @@ def next_frame_dataset(name="moving_mnist", split="train", context_frames=4, bat
 
     pairs = videos.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
     pairs.num_examples = videos.num_examples
+    pairs.batches_per_epoch = videos.batches_per_epoch
+    pairs.source = videos.source
     pairs.frame_size = videos.frame_size // factor
     pairs.domain_names = ("context", "next_frame")
     return pairs
@@ -185,13 +190,15 @@ def load_videos(name="moving_mnist", split="test", num_sequences=None, num_frame
     info = datasets.info(name)
     count = check_int(info["num_examples"][split] if num_sequences is None else num_sequences,
                       "num_sequences")
-    factor = _frame_factor(info["image_shape"][0], frame_size)
+    factor = frame_factor(info["image_shape"][0], frame_size)
     videos = datasets.load(name, split, batch_size=min(100, count), limit=count,
                            shuffle=False, drop_remainder=False, num_frames=num_frames)
     return np.concatenate([np.asarray(downsample_frames(v, factor)) for v in videos])[:count]
 
 
-def _frame_factor(size, frame_size):
+def frame_factor(size, frame_size):
+    """The average-pooling factor from a dataset's `size`-pixel frames to `frame_size`
+    (None: 1); a ValueError unless `frame_size` divides `size`."""
     if frame_size is None:
         return 1
     frame_size = check_int(frame_size, "frame_size")
