@@ -405,12 +405,10 @@ def _train(args):
             + (f" (pairs of images) for the translators ({', '.join(_translator_names())})"
                if got == "translation" else "")
             + f". Pass --dataset with one of {', '.join(kgz.datasets.list_datasets(kind))}.")
-    if args.scale is not None:
-        raise ValueError(f"--scale is the factor of a super-resolution dataset for srresnet / "
-                         f"srgan; {args.model} does not take it.")
+    _refuse_scale(args)
     out, checkpoint, done, policy = _resume_state(args)
     if args.resume_from:
-        model = _load_resumed(args, done)
+        model = _load_resumed(args, done, cls)
     else:
         info = kgz.datasets.info(args.dataset)
         overrides = dict(args.overrides)
@@ -468,6 +466,13 @@ def _train(args):
     return 0
 
 
+def _refuse_scale(args):
+    """A ValueError if --scale is given to a model that is not a super-resolution one."""
+    if args.scale is not None:
+        raise ValueError(f"--scale is the factor of a super-resolution dataset for srresnet / "
+                         f"srgan; {args.model} does not take it.")
+
+
 def _padded_datasets(name):
     """The image datasets made by padding the images of dataset `name`
     (`fashion_mnist` -> `["fashion_mnist_32"]`)."""
@@ -522,13 +527,18 @@ def _resume_state(args):
     return out, checkpoint, done, policy
 
 
-def _load_resumed(args, done):
-    """The model of `args.resume_from` with its random generators' states."""
+def _load_resumed(args, done, cls=None):
+    """The model of `args.resume_from` with its random generators' states; a ValueError
+    unless it is a `cls` (when given)."""
     import keras
 
     from keras_gan_zoo.callbacks import backup
 
     model = keras.models.load_model(args.resume_from)
+    if cls is not None and not isinstance(model, cls):
+        raise ValueError(f"{args.resume_from} is a checkpoint of {type(model).__name__}, not "
+                         f"of {cls.__name__} ({args.model}); pass another --out, or --restart "
+                         "to replace it.")
     backup.restore_rng_state(model, args.resume_state.get("seed_generators"))
     where = (f"at step {args.resume_step} of epoch {done + 1}" if args.resume_step
              else f"after epoch {done}")
@@ -705,11 +715,7 @@ def _train_translator(args):
     model = None
     scale = args.scale
     if args.resume_from:
-        model = _load_resumed(args, done)
-        if not isinstance(model, cls):
-            raise ValueError(f"{checkpoint} is a checkpoint of {type(model).__name__}, not of "
-                             f"{cls.__name__} ({args.model}); pass another --out, or --restart "
-                             "to replace it.")
+        model = _load_resumed(args, done, cls)
         if super_resolution:
             if scale is not None and scale != model.scale:
                 raise ValueError(f"{checkpoint} upscales x{model.scale}; got --scale {scale} "
@@ -823,16 +829,10 @@ def _train_video(args):
             + f"; {args.dataset!r} is " + (f"a {info['kind']} dataset" if info["kind"] != "video"
                                            else "a video dataset of another pairing")
             + f". Pass --dataset with one of: {', '.join(suitable)}.")
-    if args.scale is not None:
-        raise ValueError(f"--scale is the factor of a super-resolution dataset; {args.model} "
-                         "does not take it.")
+    _refuse_scale(args)
     out, checkpoint, done, policy = _resume_state(args)
     if args.resume_from:
-        model = _load_resumed(args, done)
-        if not isinstance(model, cls):
-            raise ValueError(f"{checkpoint} is a checkpoint of {type(model).__name__}, not of "
-                             f"{cls.__name__} ({args.model}); pass another --out, or --restart "
-                             "to replace it.")
+        model = _load_resumed(args, done, cls)
     else:
         overrides = dict(args.overrides)
         overrides.setdefault("seed", args.seed)
@@ -943,9 +943,7 @@ def _train_sentences(args):
         raise ValueError(f"{args.model} trains on sentences, one per line: pass --text FILE, "
                          f"or nothing for the generated verse corpus; got --dataset "
                          f"{args.dataset!r}.")
-    if args.scale is not None:
-        raise ValueError(f"--scale is the factor of a super-resolution dataset; {args.model} "
-                         "does not take it.")
+    _refuse_scale(args)
     args.dataset = None if args.text else "verse"
     if args.text:
         splits = [kgz.datasets.text_lines(args.text, split, seed=args.seed)
@@ -956,7 +954,7 @@ def _train_sentences(args):
     train = train[:args.limit]
     out, checkpoint, done, policy = _resume_state(args)
     if args.resume_from:
-        model = _load_resumed(args, done)
+        model = _load_resumed(args, done, kgz.registry.model_class(args.model))
     else:
         overrides = dict(args.overrides)
         overrides.setdefault("seed", args.seed)

@@ -133,6 +133,17 @@ def test_a_dataset_of_the_wrong_kind_is_refused_with_the_suitable_ones(
     assert not (tmp_path / "x" / "model.keras").exists()
 
 
+def test_a_checkpoint_of_another_model_in_out_is_not_resumed(tmp_path, capsys, verse_file):
+    out = tmp_path / "shared"
+    assert _train("sentence_vae_tiny", out, 1, verse_file) == 0
+    before = (out / "model.keras").read_bytes()
+    capsys.readouterr()
+    assert _train("video_gan_tiny", out, 2, verse_file) == 2
+    error = capsys.readouterr().err
+    assert "checkpoint of SentenceVAE, not of VideoGAN" in error and "--restart" in error
+    assert (out / "model.keras").read_bytes() == before
+
+
 def test_video_and_caption_streams_are_epoch_indexed():
     """Epoch e of a stream started at 0 equals the first epoch of one started at e."""
     def batches(ds, n):
