@@ -29,6 +29,8 @@ frames: input digits | Recycle-GAN | CycleGAN twin | paired truth) and `metrics.
 Defaults are CPU-sized, not the paper's (ResNet 6 blocks at 256 px, 64 filters, batch 1):
 base_filters 16, 3 residual blocks, predictor U-Nets of 16 filters, batch 8, 2,000 clips
 per epoch, at most 20 epochs or `--max_minutes` per model, bf16 on a CPU with native bf16.
+`--frame_size 32` average-pools the 64x64 frames (training and evaluation) to a quarter
+of the pixels.
 
 Smoke test (a few minutes on a shared CPU): `python applications/recycle_gan_moving_mnist.py
 --limit 16 --epochs 1 --batch_size 8 --base_filters 4 --predictor_filters 4 --num_blocks 1
@@ -48,6 +50,7 @@ from absl import app, flags
 import keras_gan_zoo as kgz
 from keras_gan_zoo.applications import publish
 from keras_gan_zoo.metrics import translation
+from keras_gan_zoo.models.translation import video_gan
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("epochs", 20, "Most epochs per model (the time budget may stop earlier).")
@@ -58,6 +61,8 @@ flags.DEFINE_enum("precision", "auto", ["auto", "fp32", "bf16", "fp16"],
                   "Mixed-precision policy (auto: bf16 on a CPU with native bf16).")
 flags.DEFINE_integer("seed", 0, "Seed of both models and of the data order.")
 flags.DEFINE_string("out", None, "Output directory (default: runs/recycle_gan_moving_mnist).")
+flags.DEFINE_integer("frame_size", 64, "Frame side: the dataset's 64 or a divisor of it "
+                     "(average-pooled, training and evaluation alike).")
 flags.DEFINE_integer("base_filters", 16, "Filters of the first layer of G and D.")
 flags.DEFINE_integer("num_blocks", 3, "Residual blocks of the generators.")
 flags.DEFINE_integer("predictor_filters", 16, "Filters of the first layer of the predictors.")
@@ -103,11 +108,14 @@ def train(label, data, out, **weights):
 
 
 def paired_videos():
-    """The first `--eval_videos` paired test videos: (a, b), each (N, T, 64, 64, 1)."""
+    """The first `--eval_videos` paired test videos: (a, b), each (N, T, S, S, 1) with S =
+    `--frame_size`."""
     data = kgz.datasets.load(PAIRED, "test", batch_size=min(FLAGS.eval_videos, 32),
                              num_frames=FLAGS.eval_frames, limit=FLAGS.eval_videos,
                              drop_remainder=False)
-    parts = [(np.asarray(a), np.asarray(b)) for a, b in data]
+    factor = video_gan.frame_factor(64, FLAGS.frame_size)
+    parts = [(video_gan.downsample_frames(a, factor).numpy(),
+              video_gan.downsample_frames(b, factor).numpy()) for a, b in data]
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
@@ -154,8 +162,12 @@ def main(_):
     out = FLAGS.out or os.path.join("runs", "recycle_gan_moving_mnist")
     os.makedirs(out, exist_ok=True)
     policy = kgz.precision.set_precision(FLAGS.precision)
-    data = kgz.datasets.load(DATASET, batch_size=FLAGS.batch_size, seed=FLAGS.seed,
-                             limit=FLAGS.limit, num_frames=CLIP)
+    clips = kgz.datasets.load(DATASET, batch_size=FLAGS.batch_size, seed=FLAGS.seed,
+                              limit=FLAGS.limit, num_frames=CLIP)
+    factor = video_gan.frame_factor(64, FLAGS.frame_size)
+    data = clips.map(lambda a, b: (video_gan.downsample_frames(a, factor),
+                                   video_gan.downsample_frames(b, factor)))
+    data.domain_names = clips.domain_names
     runs = {"recycle_gan": dict(recycle_weight=FLAGS.recycle_weight,
                                 recurrent_weight=FLAGS.recurrent_weight,
                                 cycle_weight=FLAGS.cycle_weight)}
@@ -172,7 +184,8 @@ def main(_):
     layout = figure(models, a, b, os.path.join(out, "retargeted.png"))
     run = {"recipe": "recycle_gan_moving_mnist",
            "command": shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
-           "dataset": DATASET, "clip_frames": CLIP, "batch_size": FLAGS.batch_size,
+           "dataset": DATASET, "clip_frames": CLIP, "frame_size": FLAGS.frame_size,
+           "batch_size": FLAGS.batch_size,
            "train_clips_per_epoch": int(FLAGS.batch_size * len(data)),
            "dtype_policy": policy, "machine": publish.machine_description(),
            "models": records,
