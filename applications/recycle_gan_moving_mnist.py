@@ -40,6 +40,7 @@ Smoke test (a few minutes on a shared CPU): `python applications/recycle_gan_mov
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 
@@ -48,11 +49,18 @@ import numpy as np
 from absl import app, flags
 
 import keras_gan_zoo as kgz
-from keras_gan_zoo.applications import publish
+from keras_gan_zoo.applications import publish, registry
 from keras_gan_zoo.metrics import translation
 from keras_gan_zoo.models.translation import video_gan
 
 FLAGS = flags.FLAGS
+NAME = "recycle_gan_moving_mnist"
+DATASET = "moving_mnist_to_fashion"
+PAIRED = "moving_mnist_to_fashion_paired"
+CLIP = 3  # context_frames (2) + the frame to predict
+#: The registry's headline scores of a retargeting (means over both directions).
+HEADLINE = ("mask_iou", "psnr", "ssim")
+
 flags.DEFINE_integer("epochs", 20, "Most epochs per model (the time budget may stop earlier).")
 flags.DEFINE_integer("batch_size", 8, "Clips (per domain) per batch.")
 flags.DEFINE_integer("limit", 2000, "Training clips per epoch (new ones every epoch).")
@@ -72,13 +80,17 @@ flags.DEFINE_float("cycle_weight", 0.0, "Cycle loss weight of the Recycle-GAN mo
                    "paper's Recycle + Cycle variant).")
 flags.DEFINE_float("twin_cycle_weight", 10.0, "Cycle loss weight of the CycleGAN twin.")
 flags.DEFINE_bool("twin", True, "Also train and measure the CycleGAN twin.")
-flags.DEFINE_integer("eval_videos", 200, "Paired test videos retargeted for the evaluation.")
+flags.DEFINE_integer("eval_videos", 1000, "Paired test videos retargeted for the evaluation "
+                     "(1,000: the whole test split, as the registry needs).")
 flags.DEFINE_integer("eval_frames", 10, "Frames per evaluation video.")
 flags.DEFINE_integer("figure_videos", 4, "Test videos shown in retargeted.png.")
+flags.DEFINE_string("publish_only", None, "A finished run's directory: write the Recycle-GAN's "
+                    "generator file, measure that file on the whole paired test split beside "
+                    "the input itself and the CycleGAN twin, and write the registry record "
+                    f"{NAME}.json with the file, and the figure, into --repo; no training.")
+flags.DEFINE_string("repo", os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                    "Root of the keras_gan_zoo checkout --publish_only writes into.")
 
-DATASET = "moving_mnist_to_fashion"
-PAIRED = "moving_mnist_to_fashion_paired"
-CLIP = 3  # context_frames (2) + the frame to predict
 
 
 def train(label, data, out, **weights):
@@ -134,16 +146,97 @@ def frame_scores(outputs, truth):
 
 
 def evaluate(models, a, b):
-    """Per-frame scores of each model's `translate_video`, both ways, and of identity."""
-    names = dict(zip(("a", "b"), kgz.datasets.info(PAIRED)["domain_names"]))
+    """Per-frame scores of each model's `translate_video` and of identity (the input
+    itself) by direction (`"a_to_b"`: digits -> fashion, `"b_to_a"`)."""
     result = {}
     for direction, source, truth in (("a_to_b", a, b), ("b_to_a", b, a)):
-        key = f"{names[direction[0]]} -> {names[direction[-1]]}"
-        result[key] = {"identity": frame_scores(source, truth)}
+        result[direction] = {"identity": frame_scores(source, truth)}
         for label, model in models.items():
-            result[key][label] = frame_scores(model.translate_video(source, direction=direction),
-                                              truth)
+            result[direction][label] = frame_scores(
+                model.translate_video(source, direction=direction), truth)
     return result
+
+
+def headline(evaluation, label):
+    """The `HEADLINE` scores of model `label`, averaged over both directions."""
+    return {key: round(float(np.mean([scores[label][key] for scores in evaluation.values()])),
+                       4) for key in HEADLINE}
+
+
+def publish_run(run_dir, repo):
+    """Publishes the finished run in `run_dir` as the pretrained checkpoint `NAME`: the
+    Recycle-GAN's generator file (float16 kernels, both translators), measured on the
+    whole paired test split beside identity and the CycleGAN twin (float32), the figure of
+    the shipped file, the registry record; returns the record."""
+    with open(os.path.join(run_dir, "metrics.json")) as file:
+        run = json.load(file)
+    if run.get("recipe") != NAME:
+        raise ValueError(f"{run_dir}: --publish_only publishes a run of {NAME}; this run is "
+                         f"of {run.get('recipe')!r}.")
+    if FLAGS.eval_videos < kgz.datasets.info(PAIRED)["num_examples"]["test"]:
+        raise ValueError(f"The registry's numbers use the whole test split; got "
+                         f"--eval_videos {FLAGS.eval_videos}.")
+    FLAGS.frame_size = run["frame_size"]
+    keras.mixed_precision.set_global_policy("float32")
+    checkpoint = os.path.join(run_dir, "recycle_gan.keras")
+    model = keras.models.load_model(checkpoint)
+    generator = publish.save_generator_weights(
+        model, os.path.join(run_dir, f"{NAME}_generator.fp16.weights.h5"))
+    shipped = kgz.applications.build_from_weights("recycle_gan", model.get_config(), generator)
+    models = {"model": shipped}
+    twin_path = os.path.join(run_dir, "cycle_twin.keras")
+    if os.path.exists(twin_path):
+        models["cycle_twin"] = keras.models.load_model(twin_path)
+    a, b = paired_videos()
+    start = time.perf_counter()
+    evaluation = evaluate(models, a, b)
+    seconds = time.perf_counter() - start
+    figure_path = os.path.join(run_dir, "grid.png")
+    layout = figure({"recycle_gan": shipped, **{k: v for k, v in models.items()
+                                                 if k != "model"}}, a, b, figure_path)
+    record = run["models"]["recycle_gan"]
+    scores = headline(evaluation, "model")
+    names = kgz.datasets.info(PAIRED)["domain_names"]
+    twin = (f", CycleGAN twin {headline(evaluation, 'cycle_twin')['mask_iou']:.3f}"
+            if "cycle_twin" in models else "")
+    entry = {
+        "architecture": "recycle_gan", "config": model.get_config(), "dataset": DATASET,
+        "card": "docs/models/recycle_gan.md",
+        "description": (
+            f"Recycle-GAN retargeting moving digits <-> moving Fashion-MNIST articles "
+            f"({run['frame_size']}x{run['frame_size']} frames, {record['epochs']} epochs): "
+            f"foreground-mask IoU with the paired truth {scores['mask_iou']:.3f} (the input "
+            f"itself {headline(evaluation, 'identity')['mask_iou']:.3f}{twin}); "
+            "translate_video(videos, direction=)"),
+        "files": {"generator": publish.file_record(generator, packaged=True),
+                  "model": publish.file_record(checkpoint, packaged=False)},
+        "metrics": {
+            **scores, "directions": evaluation, "domain_names": list(names),
+            "real": f"{PAIRED}/test", "num_videos": int(len(a)), "num_frames": int(a.shape[1]),
+            "frame_size": run["frame_size"], "whole_split": True,
+            "scores": ("per frame of translate_video against the paired truth (the same "
+                       "trajectories in the other domain): mse, l1, psnr, ssim and the IoU of "
+                       "the foreground masks (pixels > 0); identity: the input itself"),
+            "seconds": round(seconds, 1),
+            "measured_on": "the generator file"},
+        "training": {
+            "epochs": record["epochs"], "steps": record["steps"],
+            "batch_size": run["batch_size"], "train_examples": run["train_clips_per_epoch"],
+            "clip_frames": run["clip_frames"], "dtype_policy": run["dtype_policy"],
+            "train_seconds": record["train_seconds"],
+            "stopped_by": ("time budget" if record["stopped_by_time_budget"]
+                           else "the epoch count"),
+            "machine": (publish.PROJECT_MACHINE if run["machine"] ==
+                        publish.machine_description() else run["machine"])},
+        "recipe": publish.published_command(run["command"]),
+    }
+    weights = os.path.join(repo, "keras_gan_zoo", "applications", "weights")
+    shutil.copyfile(generator, os.path.join(weights, os.path.basename(generator)))
+    shutil.copyfile(figure_path, os.path.join(repo, "docs", "images", f"{NAME}_pretrained.png"))
+    publish.write_entry(registry.record_path(NAME, weights), entry)
+    print(json.dumps(entry["metrics"], indent=2))
+    print(f"figure: {figure_path} ({layout})")
+    return entry
 
 
 def figure(models, a, b, path):
@@ -159,7 +252,10 @@ def figure(models, a, b, path):
 
 
 def main(_):
-    out = FLAGS.out or os.path.join("runs", "recycle_gan_moving_mnist")
+    if FLAGS.publish_only:
+        publish_run(FLAGS.publish_only, FLAGS.repo)
+        return
+    out = FLAGS.out or os.path.join("runs", NAME)
     os.makedirs(out, exist_ok=True)
     policy = kgz.precision.set_precision(FLAGS.precision)
     clips = kgz.datasets.load(DATASET, batch_size=FLAGS.batch_size, seed=FLAGS.seed,
@@ -182,7 +278,7 @@ def main(_):
     start = time.perf_counter()
     evaluation = evaluate(models, a, b)
     layout = figure(models, a, b, os.path.join(out, "retargeted.png"))
-    run = {"recipe": "recycle_gan_moving_mnist",
+    run = {"recipe": NAME,
            "command": shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
            "dataset": DATASET, "clip_frames": CLIP, "frame_size": FLAGS.frame_size,
            "batch_size": FLAGS.batch_size,
@@ -191,6 +287,8 @@ def main(_):
            "models": records,
            "evaluation": {"data": f"{PAIRED}/test, first {len(a)} videos x {a.shape[1]} frames",
                           "per_frame": evaluation,
+                          "headline": {label: headline(evaluation, label)
+                                       for label in ("identity", *models)},
                           "seconds": round(time.perf_counter() - start, 1)},
            "figure": {"file": "retargeted.png", "layout": layout}}
     kgz.utils.atomic_write_bytes(os.path.join(out, "metrics.json"),
