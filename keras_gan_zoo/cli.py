@@ -324,14 +324,17 @@ def cmd_list(args):
 def _score(metrics):
     """The headline number of a pretrained record's metrics, for `list`: the FID (both
     directions' for a two-domain translator), an autoregressive model's test NLL, a
-    next-frame model's PSNR at the first predicted step, or a translator's PSNR / L1 to the
-    ground truth."""
+    next-frame model's PSNR at the first predicted step, a video retargeting model's
+    foreground-mask IoU with the paired truth, or a translator's PSNR / L1 to the ground
+    truth."""
     if "fid" in metrics:
         return f"FID {metrics['fid']:<8.2f}"
     if "test_nll_nats" in metrics:
         return f"NLL {metrics['test_nll_nats']:.2f} nats"
     if "psnr_step1" in metrics:
         return f"PSNR {metrics['psnr_step1']:.2f} dB (next frame)"
+    if "mask_iou" in metrics:
+        return f"mask IoU {metrics['mask_iou']:.3f} (retargeting)"
     per_direction = []
     for direction in ("a_to_b", "b_to_a"):
         nested = metrics.get(direction)

@@ -340,14 +340,17 @@ def test_registry_entries_are_complete():
         assert kgz.registry.model_class(entry["architecture"])
         metrics = entry["metrics"]
         model_class = kgz.registry.model_class(entry["architecture"])
-        # a next-frame predictor (a translator of stacked context frames) is its own kind
-        family = "video" if hasattr(model_class, "predict_frames") else model_class.family
+        # a next-frame predictor (a translator of stacked context frames) and a video
+        # retargeting model (a translator trained on clips) are kinds of their own
+        family = ("video" if hasattr(model_class, "predict_frames") else
+                  "retargeting" if hasattr(model_class, "translate_video") else
+                  model_class.family)
         text = getattr(model_class, "condition_kind",
                        None) == "text"  # GAN-CLS: trained on (images, captions)
         assert entry["dataset"] in kgz.datasets.list_datasets(
             "captions" if text else
             {"translation": "translation", "sequence": "sentences",
-             "video": "video"}.get(family, "image"))
+             "video": "video", "retargeting": "video"}.get(family, "image"))
         if text:  # sampled for captions of the test images, and the record says how
             assert metrics["captions"], name
         # samplers are scored by FID/KID of generated images, autoregressive models by
@@ -361,7 +364,11 @@ def test_registry_entries_are_complete():
                 # next-frame predictors: every future step on the whole test split, beside
                 # copying the last frame
                 "video": ("psnr_step1", "mean_psnr", "num_sequences", "context_frames",
-                          "n_future", "real", "steps", "model", "copy_last")}.get(
+                          "n_future", "real", "steps", "model", "copy_last"),
+                # video retargeting: each direction's frames against the paired truth on
+                # the whole test split, beside the input itself
+                "retargeting": ("mask_iou", "psnr", "ssim", "num_videos", "num_frames",
+                                "real", "directions", "domain_names")}.get(
                     family, ("fid", "kid", "extractor", "num_generated", "num_real"))
         for key in keys:
             assert metrics[key] is not None, (name, key)
@@ -372,6 +379,16 @@ def test_registry_entries_are_complete():
             for scores in (metrics["model"], metrics["copy_last"]):
                 assert {len(values) for values in scores.values()} == {metrics["n_future"]}
             assert metrics["psnr_step1"] == metrics["model"]["psnr"][0], name
+        if family == "retargeting":
+            assert metrics["whole_split"], name
+            assert set(metrics["directions"]) == set(model_class.directions), name
+            for key in ("mask_iou", "psnr", "ssim"):  # the headline: both directions' mean
+                mean = np.mean([s["model"][key] for s in metrics["directions"].values()])
+                assert metrics[key] == pytest.approx(mean, abs=1e-4), (name, key)
+            for scores in metrics["directions"].values():
+                assert {"model", "identity"} <= set(scores), name
+                assert {s["frames"] for s in scores.values()} == {
+                    metrics["num_videos"] * metrics["num_frames"]}, name
         if family == "translation":
             assert set(metrics["directions"]) == set(model_class.directions), name
             for scores in metrics["directions"].values():
@@ -387,7 +404,8 @@ def test_registry_entries_are_complete():
         record = next((r for r in records if f"How `{name}` was made" in r), "")
         assert f"How `{name}` was made" in record and "\nProvenance: " in record
         assert {"autoregressive": "\nValidation NLL ", "sequence": "\nValidation NLL ",
-                "video": "\nTraining PSNR "}.get(family, "\nFID of ") in record
+                "video": "\nTraining PSNR ", "retargeting": "\nTraining losses "}.get(
+                    family, "\nFID of ") in record
         if family != "sequence":  # a text model's samples are sentences, on its card
             assert os.path.isfile(os.path.join(REPO, "docs", "images",
                                                f"{name}_pretrained.png"))

@@ -67,6 +67,8 @@ def test_gallery_shows_every_shipped_grid_with_its_record(site):
             assert f"FID {metrics['fid']:.2f}" in gallery, name
         elif "psnr_step1" in metrics:  # a next-frame model
             assert f"PSNR {metrics['psnr_step1']:.2f} dB at step 1" in gallery, name
+        elif "mask_iou" in metrics:  # a video retargeting model
+            assert f"mask IoU {metrics['mask_iou']:.3f} with the paired truth" in gallery, name
         else:
             assert f"test NLL {metrics['test_nll_nats']:.2f} nats" in gallery, name
 
@@ -157,3 +159,27 @@ def test_generated_pages_show_a_next_frame_record(tmp_path):
     row = f"| [`video_gan`](models/video_gan.md) | `video_gan_test` | moving_mnist | {text} |"
     assert row in choose
     assert "## Best measured" not in choose  # not an FID-scored generator
+
+
+def test_generated_pages_show_a_retargeting_record():
+    """A video retargeting record (scored by the foreground-mask IoU with the paired truth,
+    no FID) gets its quality text beside its baselines', and sorts after the PSNRs."""
+    pages = _zoo_pages()
+
+    def scores(iou):
+        return {"mask_iou": iou, "psnr": 12.0, "ssim": 0.5, "mse": 0.2, "l1": 0.3,
+                "frames": 40}
+
+    directions = {"a_to_b": {"model": scores(0.5), "identity": scores(0.1),
+                             "cycle_twin": scores(0.3)},
+                  "b_to_a": {"model": scores(0.4), "identity": scores(0.1),
+                             "cycle_twin": scores(0.2)}}
+    record = {"architecture": "recycle_gan", "dataset": "moving_mnist_to_fashion",
+              "training": {"train_seconds": 1200.0, "epochs": 4},
+              "metrics": {"mask_iou": 0.45, "psnr": 12.0, "ssim": 0.5,
+                          "directions": directions}}
+    assert pages.quality(record) == ("mask IoU 0.450 with the paired truth (cycle-twin 0.250, "
+                                     "identity 0.100), PSNR 12.00 dB")
+    video = {"metrics": {"psnr_step1": 20.0}}
+    better = {**record, "metrics": {**record["metrics"], "mask_iou": 0.6}}
+    assert sorted([record, better, video], key=pages.quality_key) == [video, better, record]

@@ -119,10 +119,13 @@ def quality(record):
     translators' identity baseline), the test NLL for likelihood models (a text model's per
     sentence, with its perplexity and its baseline language model's), the PSNR of the first
     predicted frame and the mean over the predicted steps for next-frame models (with their
-    baselines' first-step PSNR)."""
+    baselines' first-step PSNR), the foreground-mask IoU with the paired truth for video
+    retargeting (with the input's own and the twin's)."""
     metrics = record["metrics"]
     if "psnr_step1" in metrics:
         return _next_frame_quality(metrics)
+    if "mask_iou" in metrics:
+        return _retargeting_quality(metrics)
     if "fid" in metrics:
         text = f"FID {metrics['fid']:.2f}"
         directions = metrics.get("directions") or {}
@@ -166,6 +169,20 @@ def _next_frame_quality(metrics):
             + f", {metrics['mean_psnr']:.2f} dB mean over {metrics['n_future']} steps")
 
 
+def _retargeting_quality(metrics):
+    """"mask IoU 0.412 with the paired truth (identity 0.080, cycle-twin 0.301), PSNR
+    12.10 dB": a retargeting model's headline (means over both directions) beside the
+    other rows of its per-direction scores."""
+    others = sorted({label for scores in metrics["directions"].values() for label in scores}
+                    - {"model"})
+    beside = ", ".join(
+        f"{label.replace('_', '-')} "
+        f"{sum(s[label]['mask_iou'] for s in metrics['directions'].values()) / 2:.3f}"
+        for label in others)
+    return (f"mask IoU {metrics['mask_iou']:.3f} with the paired truth"
+            + (f" ({beside})" if beside else "") + f", PSNR {metrics['psnr']:.2f} dB")
+
+
 def quality_key(record):
     """Sort key: better first within one kind of number (lower FID or NLL, higher PSNR);
     FIDs before NLLs before next-frame PSNRs."""
@@ -176,7 +193,9 @@ def quality_key(record):
         return (1, metrics["test_nll_nats"])
     if "psnr_step1" in metrics:
         return (2, -metrics["psnr_step1"])
-    return (3, 0.0)
+    if "mask_iou" in metrics:
+        return (3, -metrics["mask_iou"])
+    return (4, 0.0)
 
 
 def training(record):
@@ -220,8 +239,9 @@ def gallery_markdown(records, docs_dir, models=None):
         "machine. FIDs use the zoo's domain-classifier features: they compare checkpoints of "
         "this zoo with each other, not with published numbers ([Evaluation](evaluation.md)); "
         "a translator's FID compares its translations with the target domain; a next-frame "
-        "model's grid shows test sequences, its predictions beside the truth. Sorted by FID "
-        "(or test NLL, or PSNR) within a family; [Choose a model](choose.md) has the same "
+        "model's grid shows test sequences, its predictions beside the truth, a video "
+        "retargeting model's grid the input, its retargeting and the paired truth. Sorted by "
+        "FID (or test NLL, PSNR, mask IoU) within a family; [Choose a model](choose.md) has the same "
         "numbers as tables.",
         "",
         f"{shown} of {len(records)} checkpoints have a grid.",
