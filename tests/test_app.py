@@ -2,11 +2,13 @@
 
 The API runs through FastAPI's TestClient over `create_app` with a few small shipped
 checkpoints (unconditional, class-conditional, InfoGAN, text-conditional, a PixelCNN, the
-pix2pix edges translator, and the sentence VAE that the app lists as unavailable). Images
-are compared with the Python API's (`generate` / `translate` / `complete` of the model the
-app loaded, as 8-bit PNGs). Every kind of bad request gets a 4xx whose message says what
-was expected; the TestClient re-raises server errors, so a 500 fails the test. One test
-starts `python -m keras_gan_zoo.cli serve` and drives the page in headless Chromium.
+pix2pix edges translator, the sentence VAE and the next-frame video GAN). Images are
+compared with the Python API's (`generate` / `translate` / `complete` / `predict_frames` of
+the model, as 8-bit PNGs), sentences with `generate` / `interpolate` of the model loaded
+by `kgz.applications.load_generator`. Every kind of bad request gets a 4xx whose message
+says what was expected; the TestClient re-raises server errors, so a 500 fails the test.
+One test starts `python -m keras_gan_zoo.cli serve` and drives the page in headless
+Chromium: images, sentences and a video's frames.
 """
 
 import base64
@@ -24,9 +26,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import keras_gan_zoo as kgz
 from keras_gan_zoo import cli
 from keras_gan_zoo.app import create_app
 from keras_gan_zoo.app.service import MAX_SEED
+from keras_gan_zoo.metrics.video import frame_scores
+from keras_gan_zoo.models.translation.video_gan import load_videos
 from keras_gan_zoo.utils.images import to_uint8
 
 with warnings.catch_warnings():
@@ -38,7 +43,7 @@ MODELS = ["dcgan_fashion_mnist", "cgan_mnist", "infogan_mnist", "gan_cls_fashion
           "pixelcnn_mnist", "pix2pix_fashion_mnist_edges", "sentence_vae_verse",
           "video_gan_moving_mnist"]
 CAPS = {"max_n": 16, "max_autoregressive_n": 4, "max_image_bytes": 50_000,
-        "max_image_side": 256}
+        "max_image_side": 256, "max_sentence_words": 12, "max_video": 9, "max_future": 6}
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMEDRIVER, CHROMIUM = "/usr/bin/chromedriver", "/usr/bin/chromium"
 
@@ -108,10 +113,27 @@ def test_models_lists_what_each_model_takes_without_loading_any():
         "from": "edges", "to": "fashion", "input_shape": [28, 28, 1],
         "output_shape": [28, 28, 1]}}}
     text = models["sentence_vae_verse"]
-    assert not text["available"] and "sentences, not images" in text["reason"]
+    assert (text["kind"], text["available"], text["endpoints"], text["max_n"]) == (
+        "text", True, ["sentences"], 16)
+    sentences = text["sentences"]
+    assert (sentences["vocabulary_size"], sentences["max_length"], sentences["interpolate"]) \
+        == (496, 24, True)
+    assert sentences["examples"] == kgz.datasets.verse_lines("test")[:4]
+    assert "moon" in sentences["vocabulary"] and "<unk>" not in sentences["vocabulary"]
     video = models["video_gan_moving_mnist"]
-    assert (video["kind"], video["available"], video["endpoints"]) == ("video", False, [])
-    assert "keras-gan-zoo predict video_gan_moving_mnist" in video["reason"]
+    assert (video["kind"], video["available"], video["endpoints"], video["image_shape"]) == (
+        "video", True, ["predict"], [32, 32, 1])
+    assert video["video"] == {"context_frames": 4, "frame_shape": [32, 32, 1],
+                              "dataset": "moving_mnist", "test_videos": 1000,
+                              "max_video": 9, "max_future": 6}
+    assert app.state.service.pool.loaded == []
+
+    # A model listed as unavailable (its weights cannot be had) is refused with the reason.
+    app.state.service.pool.descriptions["dcgan_fashion_mnist"].update(
+        available=False, reason="its generator weights are missing")
+    refused = TestClient(app).post("/api/generate", json={"model": "dcgan_fashion_mnist"})
+    assert refused.status_code == 409 and refused.json()["detail"] == (
+        "dcgan_fashion_mnist is unavailable in the app: its generator weights are missing.")
 
 
 # -------------------------------------------------------------------------- /api/generate
@@ -213,6 +235,66 @@ def test_translate_a_sketch_into_an_article(app, client):
     assert decoded(resized["images"][0]).shape == (28, 28, 1)
 
 
+# ------------------------------------------------------------- /api/sentences, /api/predict
+
+def test_sentences_are_the_models_samples_and_homotopies(client):
+    model = kgz.applications.load_generator("sentence_vae_verse")
+    sampled = post(client, "/api/sentences", {"model": "sentence_vae_verse", "n": 3, "seed": 4,
+                                              "temperature": 0.7})
+    assert sampled["sentences"] == model.generate(3, seed=4, temperature=0.7, greedy=False)
+    assert (sampled["n"], sampled["seed"], sampled["temperature"], sampled["greedy"],
+            sampled["between"], sampled["steps"]) == (3, 4, 0.7, False, None, None)
+    greedy = post(client, "/api/sentences", {"model": "sentence_vae_verse", "n": 2, "seed": 4,
+                                             "greedy": True})
+    assert greedy["sentences"] == model.generate(2, seed=4, greedy=True)
+    default = post(client, "/api/sentences", {"model": "sentence_vae_verse"})
+    assert default["sentences"] == model.generate(8, seed=0) and default["temperature"] == 1.0
+
+    first, second = kgz.datasets.verse_lines("test")[:2]
+    homotopy = post(client, "/api/sentences", {"model": "sentence_vae_verse",
+                                               "between": [first, second], "steps": 4})
+    assert homotopy["sentences"] == model.interpolate(first, second, steps=4)
+    assert (homotopy["between"], homotopy["steps"], homotopy["seed"], homotopy["n"]) == (
+        [first, second], 4, None, None)
+    five = post(client, "/api/sentences", {"model": "sentence_vae_verse",
+                                           "between": ["The moon is rising", "a sailor sings"]})
+    assert five["sentences"] == model.interpolate("the moon is rising", "a sailor sings")
+    assert len(five["sentences"]) == 5
+
+
+def test_predict_continues_a_test_video_beside_the_truth(app, client):
+    result = post(client, "/api/predict", {"model": "video_gan_moving_mnist", "video": 7,
+                                           "future": 5})
+    assert (result["video"], result["future"], result["width"], result["height"]) == (
+        7, 5, 32, 32)
+    assert (len(result["context"]), len(result["predicted"]), len(result["truth"]),
+            len(result["psnr"])) == (4, 5, 5, 5)
+    videos = load_videos("moving_mnist", "test", 8, num_frames=4 + 5, frame_size=32)
+    context, truth = videos[7, :4], videos[7, 4:]
+    model = kgz.applications.load_generator("video_gan_moving_mnist")
+    predicted = model.predict_frames(context[None], 5)[0]
+    frames = {key: np.stack([decoded(url) for url in result[key]])
+              for key in ("context", "predicted", "truth")}
+    np.testing.assert_array_equal(frames["context"], to_uint8(context))
+    np.testing.assert_array_equal(frames["truth"], to_uint8(truth))
+    np.testing.assert_array_equal(frames["predicted"], to_uint8(predicted))
+    assert result["psnr"] == pytest.approx(frame_scores(predicted[None], truth[None])["psnr"],
+                                           abs=1e-3)
+
+    # The test videos are rendered once per model; a request reuses them.
+    service = app.state.service
+    assert service.test_videos("video_gan_moving_mnist") is \
+        service.test_videos("video_gan_moving_mnist")
+    again = post(client, "/api/predict", {"model": "video_gan_moving_mnist", "video": 7,
+                                          "future": 5})
+    assert again["predicted"] == result["predicted"]
+    longest = post(client, "/api/predict", {"model": "video_gan_moving_mnist", "video": 9,
+                                            "future": 6})
+    assert len(longest["predicted"]) == len(longest["truth"]) == 6
+    default = post(client, "/api/predict", {"model": "video_gan_moving_mnist"})
+    assert (default["video"], default["future"]) == (0, 6)  # 10, capped by max_future
+
+
 # ------------------------------------------------------------------------- bad requests
 
 def _noise_png(side):
@@ -276,8 +358,9 @@ BAD_REQUESTS = {
                     ['walk.method must be "slerp" or "lerp"']),
     "generate with a translator": ("generate", {"model": "pix2pix_fashion_mnist_edges"}, 400,
                                    ["is a translator", "POST /api/translate"]),
-    "unavailable model": ("generate", {"model": "sentence_vae_verse"}, 409,
-                          ["unavailable", "writes sentences"]),
+    "generate with the sentence model": ("generate", {"model": "sentence_vae_verse"}, 400,
+                                         ["is a sentence model (POST /api/sentences)",
+                                          "POST /api/generate serves dcgan_fashion_mnist"]),
     "translate with a generator": ("translate", {"model": "dcgan_fashion_mnist",
                                                  "image": GOOD_IMAGE}, 400,
                                    ["is a generator", "serves pix2pix_fashion_mnist_edges"]),
@@ -322,6 +405,60 @@ BAD_REQUESTS = {
                                                "visible_rows": 28}, 422,
                                   ["visible_rows must be an int in [1, 27]"]),
     "no image": ("complete", {"model": "pixelcnn_mnist"}, 422, ["image is required"]),
+    "sentences with a generator": ("sentences", {"model": "dcgan_fashion_mnist"}, 400,
+                                   ["is a generator", "POST /api/sentences serves "
+                                                      "sentence_vae_verse"]),
+    "unknown words": ("sentences", {"model": "sentence_vae_verse",
+                                    "between": ["the mooon is rising", "a sailor sings xyz"]},
+                      422, ["between has 2 words not in the vocabulary of sentence_vae_verse",
+                            "'mooon' (close: 'moon'", "'xyz' (no close word)"]),
+    "an empty sentence": ("sentences", {"model": "sentence_vae_verse",
+                                        "between": ["the moon is rising", "  "]}, 422,
+                          ["between[1] has no word", "e.g."]),
+    "one sentence": ("sentences", {"model": "sentence_vae_verse",
+                                   "between": ["the moon is rising"]}, 422,
+                     ["between must be two sentences [first, second]"]),
+    "a sentence not a str": ("sentences", {"model": "sentence_vae_verse",
+                                           "between": ["the moon is rising", 3]}, 422,
+                             ["between.1 must be two sentences"]),
+    "a sentence over the cap": ("sentences", {"model": "sentence_vae_verse", "between": [
+        "the moon " * 7, "a sailor sings"]}, 422, ["between[0] has 14 words", "the cap is 12"]),
+    "between and seed": ("sentences", {"model": "sentence_vae_verse", "seed": 1,
+                                       "between": ["the moon", "the sea"]}, 422,
+                         ["either n, seed, temperature and greedy", "not both"]),
+    "steps without between": ("sentences", {"model": "sentence_vae_verse", "steps": 3}, 422,
+                              ["pass it with between"]),
+    "homotopy too long": ("sentences", {"model": "sentence_vae_verse", "steps": 17,
+                                        "between": ["the moon", "the sea"]}, 422,
+                          ["steps must be an int in [2, 16]; got 17"]),
+    "zero temperature": ("sentences", {"model": "sentence_vae_verse", "temperature": 0}, 422,
+                         ["temperature must be a number > 0", "got 0."]),
+    "temperature not a number": ("sentences", {"model": "sentence_vae_verse",
+                                               "temperature": "hot"}, 422,
+                                 ["temperature must be a number > 0", "'hot'"]),
+    "greedy not a bool": ("sentences", {"model": "sentence_vae_verse", "greedy": "yes"}, 422,
+                          ["greedy must be true or false"]),
+    "sentences over the cap": ("sentences", {"model": "sentence_vae_verse", "n": 17}, 422,
+                               ["the cap of sentence_vae_verse is 16 sentences per request"]),
+    "predict with the sentence model": ("predict", {"model": "sentence_vae_verse"}, 400,
+                                        ["is a sentence model", "POST /api/predict serves "
+                                                                "video_gan_moving_mnist"]),
+    "predict with a generator": ("predict", {"model": "cgan_mnist"}, 400,
+                                 ["cgan_mnist is a generator"]),
+    "generate with the video model": ("generate", {"model": "video_gan_moving_mnist"}, 400,
+                                      ["is a next-frame video predictor (POST /api/predict)"]),
+    "video out of range": ("predict", {"model": "video_gan_moving_mnist", "video": 10}, 422,
+                           ["video must be an int in [0, 9]; got 10"]),
+    "negative video": ("predict", {"model": "video_gan_moving_mnist", "video": -1}, 422,
+                       ["video must be an int in [0, 9]; got -1"]),
+    "video not an int": ("predict", {"model": "video_gan_moving_mnist", "video": "first"}, 422,
+                         ["video must be an int: the index of a test video", "'first'"]),
+    "no future": ("predict", {"model": "video_gan_moving_mnist", "future": 0}, 422,
+                  ["future must be an int in [1, 6]; got 0"]),
+    "future over the cap": ("predict", {"model": "video_gan_moving_mnist", "future": 7}, 422,
+                            ["future must be an int in [1, 6]; got 7"]),
+    "a field predict lacks": ("predict", {"model": "video_gan_moving_mnist", "seed": 0}, 422,
+                              ["seed is not a field of this request"]),
 }
 
 
@@ -363,7 +500,9 @@ def test_page_is_served_with_its_files_and_nothing_from_elsewhere(client):
         assert "http://" not in served.text and "https://" not in served.text
     assert "https://" not in page.text  # no CDN: the machine may be offline
     assert client.get("/api/openapi.json").json()["paths"].keys() >= {
-        "/api/models", "/api/generate", "/api/complete", "/api/translate"}
+        "/api/models", "/api/generate", "/api/complete", "/api/translate", "/api/sentences",
+        "/api/predict"}
+    assert 'id="sample-sentences"' in page.text and 'id="predict"' in page.text
 
 
 def test_serve_says_what_to_install_without_fastapi(monkeypatch, capsys):
@@ -381,6 +520,10 @@ def test_serve_refuses_an_unknown_model(capsys):
 
 # ---------------------------------------------------------------------- a real browser
 
+#: The models the browser test's server serves: images, sentences, a video's frames.
+BROWSED = ["dcgan_fashion_mnist", "sentence_vae_verse", "video_gan_moving_mnist"]
+
+
 def _free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -396,7 +539,7 @@ def server(tmp_path):
     log = open(tmp_path / "serve.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "keras_gan_zoo.cli", "serve", "--port", str(port),
-         "--models", "dcgan_fashion_mnist"], cwd=str(tmp_path), env=env, stdout=log,
+         "--models", *BROWSED], cwd=str(tmp_path), env=env, stdout=log,
         stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -427,12 +570,12 @@ def server(tmp_path):
 
 @pytest.mark.skipif(not (shutil.which(CHROMEDRIVER) and shutil.which(CHROMIUM)),
                     reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
-def test_page_in_headless_chromium_generates_images(server):
+def test_page_in_headless_chromium_generates_images_sentences_and_frames(server):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service as ChromeService
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -457,5 +600,37 @@ def test_page_in_headless_chromium_generates_images(server):
             "dcgan_fashion_mnist"
         assert not driver.find_element(By.ID, "error").is_displayed()
         assert "dcgan_fashion_mnist" in driver.find_element(By.ID, "status").text
+
+        # The sentence VAE: the sample panel lists n sentences; the homotopy its steps.
+        Select(driver.find_element(By.ID, "model")).select_by_value("sentence_vae_verse")
+        assert not driver.find_element(By.ID, "sample-panel").is_displayed()
+        driver.find_element(By.ID, "sample-sentences").click()
+        count = int(driver.find_element(By.ID, "sentence-n").get_attribute("value"))
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#images li")) == count)
+        assert driver.find_element(By.ID, "between-first").get_attribute("value") == \
+            kgz.datasets.verse_lines("test")[0]
+        driver.find_element(By.ID, "interpolate").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#images li").text
+                   .startswith("t = 0.00"))
+        steps = int(driver.find_element(By.ID, "between-steps").get_attribute("value"))
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#images li")) == steps
+
+        # The video GAN: three labelled rows of frames, the predicted ones with their PSNR.
+        Select(driver.find_element(By.ID, "model")).select_by_value("video_gan_moving_mnist")
+        driver.find_element(By.ID, "predict").click()
+        wait.until(lambda d: d.execute_script(
+            "const images = [...document.querySelectorAll('#images .frames img')];"
+            "return images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0);"))
+        future = int(driver.find_element(By.ID, "future").get_attribute("value"))
+        titles = [title.text for title in driver.find_elements(By.CSS_SELECTOR, ".frame-title")]
+        frames = driver.execute_script(
+            "return [...document.querySelectorAll('#images .frames img')]"
+            ".map(i => [i.naturalWidth, i.naturalHeight]);")
+        assert titles == ["context", "predicted", "truth"]
+        assert frames == [[32, 32]] * (4 + 2 * future)
+        captions = [caption.text for caption in driver.find_elements(
+            By.CSS_SELECTOR, ".frames figcaption")]
+        assert captions[4].startswith("t+1") and captions[4].endswith(" dB")
+        assert not driver.find_element(By.ID, "error").is_displayed()
     finally:
         driver.quit()

@@ -2,8 +2,10 @@
 
 A FastAPI server (:mod:`.server`) with one hand-written page (``static/``) and the JSON
 API the page uses: ``GET /api/models``, ``POST /api/generate`` (samples, latent walks,
-classes, captions, InfoGAN codes), ``POST /api/complete`` (PixelCNN completion) and
-``POST /api/translate`` (pix2pix and the other translators). :mod:`.catalog` describes
+classes, captions, InfoGAN codes), ``POST /api/complete`` (PixelCNN completion),
+``POST /api/translate`` (pix2pix and the other translators), ``POST /api/sentences``
+(the sentence VAE: samples and interpolations) and ``POST /api/predict`` (next-frame
+predictors on test videos). :mod:`.catalog` describes
 what each checkpoint takes; :mod:`.service` checks requests and runs the models.
 Install with ``pip install 'keras-gan-zoo[serve]'``; docs/app.md has the API.
 

@@ -6,20 +6,24 @@ once. It says what a client may ask of the model:
 
 - ``kind``: ``"generator"`` (images from noise: adversarial and autoencoding models),
   ``"autoregressive"`` (PixelCNNs: sampling and image completion), ``"translator"``
-  (image to image), ``"text"`` (the sentence VAE) or ``"video"`` (next-frame predictors);
-  the last two are listed as unavailable: they write sentences or frame sequences, not
-  images;
-- ``endpoints``: which of ``generate``, ``complete``, ``translate`` serve it;
+  (image to image), ``"text"`` (the sentence VAE: sentences sampled or interpolated) or
+  ``"video"`` (next-frame predictors: the next frames of a test video);
+- ``endpoints``: which of ``generate``, ``complete``, ``translate``, ``sentences``,
+  ``predict`` serve it;
 - the conditioning it takes: ``classes`` (names, in label order), ``captions``
   (vocabulary and example captions), ``codes`` (InfoGAN's categorical and continuous
   codes), ``truncation`` (StyleGAN's psi); ``walk`` when its latent space can be walked;
-  ``completion`` and ``translation`` for the other kinds;
+  ``completion``, ``translation``, ``sentences`` (vocabulary, length, example lines) and
+  ``video`` (context frames, frame shape, test videos) for the other kinds;
 - ``available`` and, when not, the ``reason``.
 
 Example:
     >>> description = describe("cgan_mnist")
     >>> description["kind"], description["classes"][:3], description["endpoints"]
     ('generator', ['0', '1', '2'], ['generate'])
+    >>> describe("video_gan_moving_mnist")["video"]
+    {'context_frames': 4, 'frame_shape': [32, 32, 1], 'dataset': 'moving_mnist',
+     'test_videos': 1000}
 """
 
 import inspect
@@ -28,14 +32,16 @@ import os
 from keras_gan_zoo import applications, registry
 from keras_gan_zoo.applications import download
 
-__all__ = ["KINDS", "caption_examples", "describe", "kind_of"]
+__all__ = ["KINDS", "caption_examples", "describe", "kind_of", "sentence_examples"]
 
-#: Each kind of model and the endpoint that runs it (None: not served).
+#: Each kind of model and the endpoint that runs it.
 KINDS = {"generator": "generate", "autoregressive": "generate", "translator": "translate",
-         "text": None, "video": None}
+         "text": "sentences", "video": "predict"}
 
 #: How many example captions a text-conditional model's description lists.
 NUM_CAPTION_EXAMPLES = 8
+#: How many example lines a sentence model's description lists.
+NUM_SENTENCE_EXAMPLES = 4
 
 
 def kind_of(model_class):
@@ -98,6 +104,51 @@ def caption_examples(vocabulary, count=NUM_CAPTION_EXAMPLES):
     return examples[:count]
 
 
+def sentence_examples(dataset, vocabulary, count=NUM_SENTENCE_EXAMPLES):
+    """The first lines of the test split of a sentence model's corpus written only with
+    words of `vocabulary` (the generated ``"verse"`` corpus; other corpora: none).
+
+    Example:
+        >>> from keras_gan_zoo.datasets import verse
+        >>> sentence_examples("verse", verse.verse_vocabulary(), count=1)
+        ['the white horse is whispering behind the cost']
+    """
+    from keras_gan_zoo.datasets import verse_lines, words
+
+    if dataset != "verse":
+        return []
+    known = set(vocabulary)
+    lines = verse_lines("test")
+    return [line for line in lines[:10 * count] if set(words.tokenize(line)) <= known][:count]
+
+
+def _sentences(entry, model_class, config):
+    """What a sentence model writes with: its vocabulary, length and example lines."""
+    from keras_gan_zoo.datasets import words
+
+    vocabulary = list(config.get("vocabulary") or ())
+    known = [word for word in vocabulary if word not in words.SPECIAL_TOKENS]
+    return {"vocabulary_size": len(vocabulary), "vocabulary": known,
+            "max_length": int(config.get("max_length") or 0),
+            # The language-model baseline (use_latent=False) has no latent to walk.
+            "interpolate": bool(config.get("use_latent", True))
+            and hasattr(model_class, "interpolate"),
+            "examples": sentence_examples(entry["dataset"], known)}
+
+
+def _video(entry, config):
+    """What a next-frame predictor takes: its context frames, frame shape and test videos."""
+    from keras_gan_zoo import datasets
+
+    try:
+        test_videos = int(datasets.info(entry["dataset"])["num_examples"]["test"])
+    except (ValueError, KeyError):
+        test_videos = 0
+    return {"context_frames": int(config["context_frames"]),
+            "frame_shape": [int(side) for side in config["frame_shape"]],
+            "dataset": entry["dataset"], "test_videos": test_videos}
+
+
 def _image_shapes(config):
     """`(input shape, output shape)` of a translator's a -> b direction, from its config."""
     height, width, channels = config["image_shape"]
@@ -143,7 +194,7 @@ def describe(name):
         A JSON-able dict: ``name``, ``architecture``, ``family``, ``kind``, ``dataset``,
         ``description``, ``card``, ``image_shape``, ``endpoints``, ``available``,
         ``reason``, ``classes``, ``captions``, ``codes``, ``truncation``, ``walk``,
-        ``completion``, ``translation``.
+        ``completion``, ``translation``, ``sentences``, ``video``.
 
     Raises:
         ValueError: an unknown name (the message lists the known ones).
@@ -167,18 +218,16 @@ def describe(name):
         "card": entry["card"], "image_shape": None, "endpoints": [],
         "available": True, "reason": None, "classes": None, "captions": None, "codes": None,
         "truncation": False, "walk": False, "completion": None, "translation": None,
+        "sentences": None, "video": None,
     }
     if kind == "text":
-        description.update(available=False, reason=(
-            f"{name} writes sentences, not images; use `keras-gan-zoo sample {name}` or "
-            f"`keras-gan-zoo interpolate {name} --between ...`"))
-        return description
-    if kind == "video":
-        description.update(available=False, reason=(
-            f"{name} predicts the next frames of a video from its first ones, not images; "
-            f"use `keras-gan-zoo predict {name}`"))
-        return description
-    if kind == "translator":
+        description["endpoints"] = ["sentences"]
+        description["sentences"] = _sentences(entry, model_class, config)
+    elif kind == "video":
+        description["endpoints"] = ["predict"]
+        description["video"] = _video(entry, config)
+        description["image_shape"] = list(description["video"]["frame_shape"])
+    elif kind == "translator":
         description["translation"] = _translation(model_class, config)
         description["image_shape"] = description["translation"]["directions"]["a_to_b"][
             "output_shape"]

@@ -11,11 +11,16 @@
 - ``POST /api/complete``: a PixelCNN completes the top rows of an uploaded or drawn image;
 - ``POST /api/translate``: a translator turns an image into its counterpart (an edge
   sketch into an article with pix2pix);
+- ``POST /api/sentences``: the sentence VAE samples sentences of a seed, or decodes the
+  homotopy between two sentences;
+- ``POST /api/predict``: a next-frame predictor continues a test video, beside the true
+  frames and their PSNR;
 - ``GET /api/openapi.json``: the API's schema.
 
-Images go both ways as PNG data URLs. Models load on first use and stay loaded; a request
-runs in the server's thread pool (the endpoints are plain functions), one at a time per
-model, so the server keeps answering while a model works. A bad request gets a 4xx whose
+Images go both ways as PNG data URLs (a video's frames come back as them too). Models
+load on first use and stay loaded; a request runs in the server's thread pool (the
+endpoints are plain functions), one at a time per model, so the server keeps answering
+while a model works. A bad request gets a 4xx whose
 body is ``{"detail": "..."}`` saying what was expected (docs/app.md lists them).
 
 Example:
@@ -67,6 +72,13 @@ EXPECTED = {
     "visible_rows": "an int: the rows kept, 1 .. height - 1",
     "direction": '"a_to_b" or "b_to_a"',
     "resize": "true or false",
+    "temperature": "a number > 0: the sampling temperature (1 samples the model's "
+                   "distribution, lower is more conservative)",
+    "greedy": "true or false (true: the most likely word at each step)",
+    "between": "two sentences [first, second] written with the model's words",
+    "video": "an int: the index of a test video, 0 .. max_video of GET /api/models",
+    "future": "an int >= 1: the frames to predict (the cap is max_future of GET "
+              "/api/models)",
 }
 
 Number = Union[StrictInt, StrictFloat]
@@ -135,6 +147,26 @@ class TranslateRequest(_Request):
     resize: StrictBool = _field("resize", False)
 
 
+class SentencesRequest(_Request):
+    """``POST /api/sentences``: `n` sentences of `seed`, or a homotopy `between` two."""
+
+    model: StrictStr = _field("model", ...)
+    n: Optional[StrictInt] = _field("n")
+    seed: Optional[StrictInt] = _field("seed")
+    temperature: Optional[Number] = _field("temperature")
+    greedy: Optional[StrictBool] = _field("greedy")
+    between: Optional[list[StrictStr]] = _field("between")
+    steps: Optional[StrictInt] = _field("steps")
+
+
+class PredictRequest(_Request):
+    """``POST /api/predict``: the next `future` frames of test video `video`."""
+
+    model: StrictStr = _field("model", ...)
+    video: Optional[StrictInt] = _field("video")
+    future: Optional[StrictInt] = _field("future")
+
+
 def _shown(value):
     if value is None:
         return "nothing"
@@ -171,17 +203,23 @@ def _validation_message(errors):
 
 
 def create_app(models=None, *, max_n=64, max_autoregressive_n=8, max_image_bytes=2_000_000,
-               max_image_side=1024, loader=None):
+               max_image_side=1024, max_sentence_words=64, max_video=99, max_future=20,
+               loader=None):
     """The FastAPI app: the page and the JSON API over pretrained checkpoints.
 
     Args:
         models: names (or shell patterns) of ``kgz.applications.list_pretrained()`` to
             serve; None serves every one. Each loads on its first request.
-        max_n: images per request (samples, walk points, translations).
+        max_n: images per request (samples, walk points, translations), and sentences
+            per request (samples, homotopy steps).
         max_autoregressive_n: images per request of a PixelCNN (they sample pixel by
             pixel).
         max_image_bytes: size of an uploaded image file; larger bodies get a 413.
         max_image_side: width and height of an uploaded image, in pixels.
+        max_sentence_words: words of a sentence sent to a sentence model.
+        max_video: the largest test-video index of a next-frame predictor (videos 0 ..
+            max_video are rendered on first use and kept).
+        max_future: frames a next-frame predictor predicts per request.
         loader: builds a model from its name (default
             ``kgz.applications.load_generator``).
 
@@ -194,10 +232,13 @@ def create_app(models=None, *, max_n=64, max_autoregressive_n=8, max_image_bytes
     Example:
         >>> app = create_app(models=["cgan_mnist", "pixelcnn_mnist"])
         >>> [route.path for route in app.routes if route.path.startswith("/api/")]
-        ['/api/openapi.json', '/api/models', '/api/generate', '/api/complete', '/api/translate']
+        ['/api/openapi.json', '/api/models', '/api/generate', '/api/complete',
+         '/api/translate', '/api/sentences', '/api/predict']
     """
     limits = Limits(max_n=max_n, max_autoregressive_n=max_autoregressive_n,
-                    max_image_bytes=max_image_bytes, max_image_side=max_image_side)
+                    max_image_bytes=max_image_bytes, max_image_side=max_image_side,
+                    max_sentence_words=max_sentence_words, max_video=max_video,
+                    max_future=max_future)
     service = Service(ModelPool(models, loader=loader), limits)
     # No /docs: FastAPI's interactive docs load their scripts from a CDN (offline here).
     app = FastAPI(title="keras_gan_zoo", summary="Pretrained generators of keras_gan_zoo",
@@ -237,6 +278,8 @@ def create_app(models=None, *, max_n=64, max_autoregressive_n=8, max_image_bytes
                            "max_autoregressive_n": limits.max_autoregressive_n,
                            "max_image_bytes": limits.max_image_bytes,
                            "max_image_side": limits.max_image_side,
+                           "max_sentence_words": limits.max_sentence_words,
+                           "max_video": limits.max_video, "max_future": limits.max_future,
                            "max_seed": MAX_SEED}}
 
     @app.post("/api/generate")
@@ -256,5 +299,15 @@ def create_app(models=None, *, max_n=64, max_autoregressive_n=8, max_image_bytes
     def translate(request: TranslateRequest):
         """A translator's output(s) for an image."""
         return service.translate(**request.model_dump())
+
+    @app.post("/api/sentences")
+    def sentences(request: SentencesRequest):
+        """A sentence model's samples of a seed, or its homotopy between two sentences."""
+        return service.sentences(**request.model_dump())
+
+    @app.post("/api/predict")
+    def predict(request: PredictRequest):
+        """A next-frame predictor's next frames of a test video, beside the true ones."""
+        return service.predict(**request.model_dump())
 
     return app

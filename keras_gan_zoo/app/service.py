@@ -3,9 +3,10 @@
 :class:`ModelPool` loads each pretrained generator on first use (under a lock, once) and
 keeps it; :class:`Service` checks a request against the model's description
 (:mod:`keras_gan_zoo.app.catalog`) and the caps of :class:`Limits`, runs the model under
-the model's own lock and returns JSON-able dicts whose images are PNG data URLs. A bad
-request raises :class:`RequestError` with the HTTP status and a message that says what
-was expected; the server turns it into ``{"detail": message}``.
+the model's own lock and returns JSON-able dicts whose images are PNG data URLs (and
+whose sentences are str). A bad request raises :class:`RequestError` with the HTTP status
+and a message that says what was expected; the server turns it into
+``{"detail": message}``.
 
 Example:
     >>> service = Service(ModelPool(["dcgan_fashion_mnist"]))
@@ -21,7 +22,9 @@ Example:
 import base64
 import binascii
 import dataclasses
+import difflib
 import io
+import math
 import re
 import threading
 import time
@@ -30,6 +33,8 @@ import numpy as np
 
 from keras_gan_zoo import applications, latent
 from keras_gan_zoo.app import catalog
+from keras_gan_zoo.datasets import words
+from keras_gan_zoo.metrics.video import frame_scores
 from keras_gan_zoo.utils.images import image_to_array, png_bytes
 
 __all__ = ["Limits", "ModelPool", "RequestError", "Service", "decode_data_url",
@@ -59,17 +64,26 @@ class Limits:
     """The caps of every request.
 
     Attributes:
-        max_n: images per request (`n`, or the points of a latent walk).
+        max_n: images per request (`n`, or the points of a latent walk), and sentences
+            per request (`n`, or the `steps` of a homotopy).
         max_autoregressive_n: images per request of a PixelCNN (sampling and completion
             run pixel by pixel: about a second per batch on 2 CPU cores).
         max_image_bytes: size of an uploaded image file (the decoded data URL).
         max_image_side: width and height of an uploaded image, in pixels.
+        max_sentence_words: words (and punctuation marks) of a sentence sent to a sentence
+            model.
+        max_video: the largest index of a test video a next-frame predictor is shown
+            (videos 0 .. max_video are rendered once per model and kept).
+        max_future: frames a next-frame predictor predicts per request.
     """
 
     max_n: int = 64
     max_autoregressive_n: int = 8
     max_image_bytes: int = 2_000_000
     max_image_side: int = 1024
+    max_sentence_words: int = 64
+    max_video: int = 99
+    max_future: int = 20
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -254,6 +268,19 @@ def _walk_times(walk, cap):
     return np.asarray(values, "float64")
 
 
+def _check_temperature(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value <= 0:
+        raise RequestError(422, f"temperature must be a number > 0 (1 samples the model's "
+                                f"distribution, lower is more conservative); got {value!r}.")
+    return float(value)
+
+
+def _psnr(value):
+    """A PSNR for JSON: rounded, None for an exact prediction (inf)."""
+    return round(float(value), 4) if math.isfinite(value) else None
+
+
 def _seed_latent(model, seed):
     """The latent `generate(1, seed=seed)` draws (its prior: `random_latents`, or
     `sample_prior` for the autoencoding models)."""
@@ -262,10 +289,12 @@ def _seed_latent(model, seed):
 
 
 class Service:
-    """The app's operations over a :class:`ModelPool`: `generate`, `complete`, `translate`.
+    """The app's operations over a :class:`ModelPool`: `generate`, `complete`,
+    `translate`, `sentences` and `predict`.
 
-    Each returns a JSON-able dict with ``images`` (PNG data URLs) and what produced them,
-    and raises :class:`RequestError` for a bad request.
+    Each returns a JSON-able dict with ``images`` (PNG data URLs; ``sentences`` for a
+    sentence model, ``context`` / ``predicted`` / ``truth`` frames for a next-frame
+    predictor) and what produced them, and raises :class:`RequestError` for a bad request.
 
     Args:
         pool: the :class:`ModelPool` served.
@@ -281,12 +310,24 @@ class Service:
     def __init__(self, pool, limits=None):
         self.pool = pool
         self.limits = limits or Limits()
+        self._videos = {}  # a next-frame predictor's name -> its rendered test videos
+        self._video_locks = {name: threading.Lock() for name in pool.names}
 
     def models(self):
-        """The descriptions of the served models, each with its cap of `n` (``max_n``)."""
-        return [{**self.pool.descriptions[name],
-                 "max_n": self.limits.n_cap(self.pool.descriptions[name]["kind"])}
-                for name in self.pool.names]
+        """The descriptions of the served models, each with its cap of `n` (``max_n``)
+        and, for a next-frame predictor, the caps of `video` and `future` (``video``'s
+        ``max_video`` and ``max_future``)."""
+        return [self._listed(self.pool.descriptions[name]) for name in self.pool.names]
+
+    def _listed(self, description):
+        listed = {**description, "max_n": self.limits.n_cap(description["kind"])}
+        if description["video"]:
+            video = description["video"]
+            listed["video"] = {**video,
+                               "max_video": max(0, min(self.limits.max_video,
+                                                       video["test_videos"] - 1)),
+                               "max_future": self.limits.max_future}
+        return listed
 
     # ------------------------------------------------------------------ checks
     def _usable(self, name, endpoint):
@@ -297,7 +338,9 @@ class Service:
         if endpoint not in description["endpoints"]:
             kind = {"translator": "a translator (POST /api/translate with an image)",
                     "generator": "a generator (POST /api/generate)",
-                    "autoregressive": "a PixelCNN (POST /api/generate or /api/complete)"}
+                    "autoregressive": "a PixelCNN (POST /api/generate or /api/complete)",
+                    "text": "a sentence model (POST /api/sentences)",
+                    "video": "a next-frame video predictor (POST /api/predict)"}
             offers = [other for other, info in self.pool.descriptions.items()
                       if endpoint in info["endpoints"] and info["available"]]
             raise RequestError(400, f"{name} is {kind[description['kind']]}; POST "
@@ -305,13 +348,13 @@ class Service:
                                     f"{', '.join(offers) or 'no model of this server'}.")
         return description
 
-    def _count(self, n, description, field="n"):
+    def _count(self, n, description, field="n", unit="images"):
         cap = self.limits.n_cap(description["kind"])
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise RequestError(422, f"{field} must be an int in [1, {cap}]; got {n!r}.")
         if n > cap:
             raise RequestError(422, f"{field} is {n}; the cap of {description['name']} is "
-                                    f"{cap} images per request.")
+                                    f"{cap} {unit} per request.")
         return int(n)
 
     def _conditions(self, description, n, labels, captions, codes, psi):
@@ -527,3 +570,186 @@ class Service:
                 "images": [encode_data_url(picture) for picture in images], "seed": seed,
                 "width": int(images.shape[2]), "height": int(images.shape[1]),
                 "seconds": round(time.perf_counter() - start, 3)}
+
+    def sentences(self, model, n=None, seed=None, temperature=None, greedy=None,
+                  between=None, steps=None):
+        """A sentence model's sentences: `n` samples of `seed`, or a homotopy between two
+        sentences.
+
+        Args:
+            model: a served sentence model's name.
+            n: sentences (default 8; capped by `Limits.max_n`): `model.generate(n,
+                seed=seed, temperature=temperature, greedy=greedy)`.
+            seed: int in [0, MAX_SEED] (default 0): the latents and the words drawn.
+            temperature: a number > 0 (default 1.0): the decoder's sampling temperature.
+            greedy: the most likely word at each step instead of a sampled one (default
+                False).
+            between: ``[first, second]``, two sentences written with the model's words:
+                `steps` points on the line between their posterior means, each decoded
+                greedily (`model.interpolate`), instead of `n`, `seed`, `temperature`
+                and `greedy`.
+            steps: the points of the homotopy, both ends included (default 5; capped
+                by `Limits.max_n`).
+
+        Returns:
+            ``{"model", "sentences", "seed", "n", "temperature", "greedy", "between",
+            "steps", "seconds"}``; the fields of the other mode are None.
+
+        Example:
+            >>> service = Service(ModelPool(["sentence_vae_verse"]))
+            >>> len(service.sentences("sentence_vae_verse", n=3, seed=0)["sentences"])
+            3
+            >>> service.sentences("sentence_vae_verse", between=["the moon", "the mooon"])
+            Traceback (most recent call last):
+            ...
+            keras_gan_zoo.app.service.RequestError: between has 1 word not in the vocabulary of
+            sentence_vae_verse: 'mooon' (close: 'moon', ...); write with its words ...
+        """
+        description = self._usable(model, "sentences")
+        start = time.perf_counter()
+        result = {"model": model, "sentences": None, "seed": None, "n": None,
+                  "temperature": None, "greedy": None, "between": None, "steps": None}
+        if between is not None:
+            given = [field for field, value in (("n", n), ("seed", seed),
+                                                ("temperature", temperature),
+                                                ("greedy", greedy)) if value is not None]
+            if given:
+                raise RequestError(422, "pass either n, seed, temperature and greedy (samples) "
+                                        "or between and steps (a homotopy between two "
+                                        f"sentences), not both; got between and {given[0]}.")
+            if not description["sentences"]["interpolate"]:
+                raise RequestError(422, f"{model} has no latent space to interpolate in (a "
+                                        "language model); pass n and seed.")
+            first, second = self._sentence_pair(between, description)
+            steps = 5 if steps is None else _check_int(
+                steps, "steps", 2, self.limits.n_cap(description["kind"]))
+
+            def homotopy(network):
+                try:
+                    return network.interpolate(first, second, steps=steps, unknown="error")
+                except ValueError as error:  # words outside the vocabulary: named, not <unk>
+                    raise self._sentence_error(description, (first, second), error) from None
+
+            texts = self._run(model, homotopy)
+            result.update(between=[first, second], steps=steps)
+        else:
+            if steps is not None:
+                raise RequestError(422, "steps counts the points of a homotopy: pass it with "
+                                        "between (two sentences), or pass n for samples.")
+            count = self._count(8 if n is None else n, description, unit="sentences")
+            seed = 0 if seed is None else _check_int(seed, "seed", 0, MAX_SEED)
+            temperature = 1.0 if temperature is None else _check_temperature(temperature)
+            if greedy is None:
+                greedy = False
+            elif not isinstance(greedy, (bool, np.bool_)):
+                raise RequestError(422, f"greedy must be true or false; got {greedy!r}.")
+            texts = self._run(model, lambda network: network.generate(
+                count, seed=seed, temperature=temperature, greedy=bool(greedy)))
+            result.update(seed=seed, n=count, temperature=temperature, greedy=bool(greedy))
+        return {**result, "sentences": [str(text) for text in texts],
+                "seconds": round(time.perf_counter() - start, 3)}
+
+    def _sentence_pair(self, between, description):
+        """`between` checked: two sentences, each with a word and at most the cap."""
+        if not isinstance(between, (list, tuple)) or len(between) != 2 \
+                or not all(isinstance(sentence, str) for sentence in between):
+            shown = repr(between)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise RequestError(422, f"between must be two sentences [first, second]; got "
+                                    f"{shown}.")
+        examples = description["sentences"]["examples"] or ["the moon is rising"]
+        cap = self.limits.max_sentence_words
+        for i, sentence in enumerate(between):
+            tokens = words.tokenize(sentence)
+            if not tokens:
+                raise RequestError(422, f"between[{i}] has no word: write a sentence, e.g. "
+                                        f"{examples[i % len(examples)]!r}.")
+            if len(tokens) > cap:
+                raise RequestError(422, f"between[{i}] has {len(tokens)} words and marks; the "
+                                        f"cap is {cap} per sentence.")
+        return between[0], between[1]
+
+    @staticmethod
+    def _sentence_error(description, sentences, error):
+        """The RequestError of a model's ValueError on `sentences`: the words outside its
+        vocabulary, each with the close ones it knows, or the model's message."""
+        vocabulary = description["sentences"]["vocabulary"]
+        known = set(vocabulary)
+        unknown = list(dict.fromkeys(token for sentence in sentences
+                                     for token in words.tokenize(sentence)
+                                     if token not in known))
+        if not unknown:
+            return RequestError(422, f"{description['name']}: {error}")
+        described = []
+        for word in unknown:
+            close = difflib.get_close_matches(word, vocabulary, n=3, cutoff=0.6)
+            described.append(f"{word!r} (close: {', '.join(map(repr, close))})" if close
+                             else f"{word!r} (no close word)")
+        plural = "word" if len(unknown) == 1 else "words"
+        return RequestError(422, f"between has {len(unknown)} {plural} not in the vocabulary "
+                                 f"of {description['name']}: {', '.join(described)}; write "
+                                 "with its words (sentences.vocabulary in GET /api/models).")
+
+    def test_videos(self, model):
+        """The test videos a next-frame predictor is shown: the first ``max_video + 1`` of
+        its dataset's test split, ``context_frames + max_future`` frames each at its frame
+        size (`load_videos`), float32 in [-1, 1]. Rendered on first use and kept (the
+        test split renders the same videos every time; a video's first frames do not
+        depend on how many are rendered)."""
+        from keras_gan_zoo.models.translation.video_gan import load_videos
+
+        info = self._listed(self._usable(model, "predict"))["video"]
+        with self._video_locks[model]:
+            if model not in self._videos:
+                try:
+                    self._videos[model] = load_videos(
+                        info["dataset"], "test", num_sequences=info["max_video"] + 1,
+                        num_frames=info["context_frames"] + info["max_future"],
+                        frame_size=info["frame_shape"][0])
+                except (RuntimeError, OSError, ValueError) as error:
+                    raise RequestError(503, f"The test videos of {info['dataset']} cannot be "
+                                            f"rendered: {error}") from None
+            return self._videos[model]
+
+    def predict(self, model, video=None, future=None):
+        """A next-frame predictor's next frames of a test video, beside the true ones.
+
+        Args:
+            model: a served next-frame predictor's name.
+            video: the index of a test video of the model's dataset, 0 .. ``max_video``
+                (default 0; see :meth:`test_videos`).
+            future: frames to predict, 1 .. ``Limits.max_future`` (default 10):
+                `model.predict_frames(context[None], future)[0]`, each prediction fed
+                back as the last context frame.
+
+        Returns:
+            ``{"model", "video", "future", "context" (the frames the model sees),
+            "predicted", "truth" (the true next frames), "psnr" (dB, per predicted frame
+            against the true one: `kgz.metrics.video.frame_scores`; None where exact),
+            "width", "height", "seconds"}``; frames are PNG data URLs.
+
+        Example:
+            >>> service = Service(ModelPool(["video_gan_moving_mnist"]), Limits(max_video=9))
+            >>> frames = service.predict("video_gan_moving_mnist", video=3, future=5)
+            >>> len(frames["context"]), len(frames["predicted"]), len(frames["psnr"])
+            (4, 5, 5)
+        """
+        description = self._usable(model, "predict")
+        start = time.perf_counter()
+        info = self._listed(description)["video"]
+        index = 0 if video is None else _check_int(video, "video", 0, info["max_video"])
+        future = min(10, info["max_future"]) if future is None \
+            else _check_int(future, "future", 1, info["max_future"])
+        k = info["context_frames"]
+        videos = self.test_videos(model)
+        context, truth = videos[index, :k], videos[index, k:k + future]
+        predicted = self._run(model, lambda network: network.predict_frames(
+            context[None], future)[0])
+        psnr = frame_scores(predicted[None], truth[None])["psnr"]
+        height, width = info["frame_shape"][:2]
+        return {"model": model, "video": index, "future": future,
+                "context": [encode_data_url(frame) for frame in context],
+                "predicted": [encode_data_url(frame) for frame in predicted],
+                "truth": [encode_data_url(frame) for frame in truth],
+                "psnr": [_psnr(value) for value in psnr], "width": int(width),
+                "height": int(height), "seconds": round(time.perf_counter() - start, 3)}

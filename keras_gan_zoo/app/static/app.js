@@ -1,6 +1,6 @@
 // The page of `keras-gan-zoo serve`: every action is a call to the JSON API beside it
-// (GET /api/models, POST /api/generate, /api/complete, /api/translate). No framework,
-// no build step, nothing loaded from elsewhere.
+// (GET /api/models, POST /api/generate, /api/complete, /api/translate, /api/sentences,
+// /api/predict). No framework, no build step, nothing loaded from elsewhere.
 "use strict";
 
 const MAX_SEED = 4294967295;
@@ -288,6 +288,115 @@ async function translate() {
   setStatus(`${model.name}: ${result.from} -> ${result.to} in ${result.seconds.toFixed(2)} s.`);
 }
 
+// ------------------------------------------------------------------- sentences
+
+function showSentences(sentences, notes = []) {
+  const list = document.createElement("ol");
+  list.className = "sentences";
+  list.replaceChildren(...sentences.map((text, i) => {
+    const item = document.createElement("li");
+    if (notes[i]) {
+      const note = document.createElement("span");
+      note.className = "note";
+      note.textContent = notes[i];
+      item.append(note);
+    }
+    item.append(text);
+    return item;
+  }));
+  $("images").replaceChildren(list);
+}
+
+async function sampleSentences() {
+  const model = state.model;
+  const result = await api("/api/sentences", {
+    model: model.name, seed: intValue("sentence-seed"), n: intValue("sentence-n"),
+    temperature: Number($("temperature").value), greedy: $("greedy").checked,
+  });
+  showSentences(result.sentences);
+  const how = result.greedy ? "greedy" : `temperature ${result.temperature.toFixed(2)}`;
+  setStatus(`${model.name}: ${result.sentences.length} sentence(s) of seed ${result.seed}, ` +
+            `${how}, in ${result.seconds.toFixed(2)} s.`);
+}
+
+async function interpolateSentences() {
+  const model = state.model;
+  const result = await api("/api/sentences", {
+    model: model.name, between: [$("between-first").value, $("between-second").value],
+    steps: intValue("between-steps"),
+  });
+  const last = result.steps - 1;
+  showSentences(result.sentences, result.sentences.map((_, i) => `t = ${(i / last).toFixed(2)}`));
+  setStatus(`${model.name}: ${result.steps} points from "${result.between[0]}" to ` +
+            `"${result.between[1]}", each decoded greedily (${result.seconds.toFixed(2)} s).`);
+}
+
+function setUpSentences(model) {
+  const info = model.sentences;
+  $("sentence-n").max = model.max_n;
+  $("sentence-n").value = Math.min(Number($("sentence-n").value) || 1, model.max_n);
+  $("sentence-n-cap").textContent = `at most ${model.max_n}`;
+  $("between-panel").hidden = !info.interpolate;
+  $("between-steps").max = model.max_n;
+  $("sentence-examples").replaceChildren(...info.examples.map((text) => option(text, text)));
+  $("between-first").value = info.examples[0] || "";
+  $("between-second").value = info.examples[1] || info.examples[0] || "";
+  $("sentence-words-title").textContent = `Words it knows (${info.vocabulary.length})`;
+  $("sentence-words").textContent = info.vocabulary.join(" ");
+}
+
+// ----------------------------------------------------------------------- video
+
+// One labelled row of frames: its title in the first column of the #images grid.
+function frameRow(title, sources, captions, scale) {
+  const heading = document.createElement("div");
+  heading.className = "frame-title";
+  heading.textContent = title;
+  return [heading, ...sources.map((src, i) => figure(src, captions[i], scale))];
+}
+
+async function predict() {
+  const model = state.model;
+  const result = await api("/api/predict", {
+    model: model.name, video: intValue("video-index"), future: intValue("future"),
+  });
+  const k = result.context.length;
+  // As large as the results area allows for the longest row, at most scaleFor's size.
+  const column = ($("images").clientWidth - 100) / Math.max(k, result.future) - 8;
+  const room = Math.floor(column / result.width);
+  const scale = Math.max(1, Math.min(scaleFor(result.width), room));
+  const past = result.context.map((_, i) => (i === k - 1 ? "t" : `t-${k - 1 - i}`));
+  const next = result.predicted.map((_, i) => `t+${i + 1}`);
+  const psnr = result.psnr.map((value, i) =>
+    `${next[i]}\n${value === null ? "exact" : `${value.toFixed(1)} dB`}`);
+  const grid = document.createElement("div");
+  grid.className = "frames";
+  grid.style.gridTemplateColumns = `max-content repeat(${Math.max(k, result.future)}, ` +
+    "max-content)";
+  grid.append(...frameRow("context", result.context, past, scale),
+              ...frameRow("predicted", result.predicted, psnr, scale),
+              ...frameRow("truth", result.truth, next, scale));
+  $("images").replaceChildren(grid);
+  const scores = result.psnr.filter((value) => value !== null);
+  const mean = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : Infinity;
+  setStatus(`${model.name}: test video ${result.video}, ${result.future} frame(s) predicted ` +
+            `from ${k}; PSNR per predicted frame against the truth: mean ` +
+            `${mean.toFixed(1)} dB (${result.seconds.toFixed(2)} s).`);
+}
+
+function setUpVideo(model) {
+  const info = model.video;
+  const [height, width] = info.frame_shape;
+  $("video-info").textContent = `The model sees ${info.context_frames} frames ` +
+    `(${width}x${height}) of a test video of ${info.dataset} and predicts the next ones, ` +
+    `each prediction fed back as its last context frame. Test videos 0 .. ${info.max_video}.`;
+  $("video-index").max = info.max_video;
+  $("video-index").value = Math.min(Number($("video-index").value) || 0, info.max_video);
+  $("future").max = info.max_future;
+  $("future").value = Math.min(Number($("future").value) || 1, info.max_future);
+  $("future-cap").textContent = `at most ${info.max_future}`;
+}
+
 function setSketchTool(erasing) {
   sketch.erasing = erasing;
   $("sketch-pen").setAttribute("aria-pressed", String(!erasing));
@@ -297,7 +406,7 @@ function setSketchTool(erasing) {
 // --------------------------------------------------------------- choosing a model
 
 const KIND_GROUPS = {generator: "Generators", autoregressive: "PixelCNNs",
-                     translator: "Translators"};
+                     translator: "Translators", text: "Sentences", video: "Videos"};
 
 function fillModels(models) {
   const select = $("model");
@@ -332,8 +441,10 @@ function chooseModel(name) {
   const model = state.models.find((m) => m.name === name);
   state.model = model;
   showError("");
-  const [height, width] = model.image_shape;
-  $("model-info").textContent = `${model.kind}, ${width}x${height}, trained on ` +
+  const [height, width] = model.image_shape || [];
+  const shape = model.sentences ? `${model.sentences.vocabulary_size} tokens, up to ` +
+    `${model.sentences.max_length} words` : `${width}x${height}`;
+  $("model-info").textContent = `${model.kind}, ${shape}, trained on ` +
     `${model.dataset}. ${model.description}`;
   const generates = model.endpoints.includes("generate");
   $("sample-panel").hidden = !generates;
@@ -376,7 +487,20 @@ function chooseModel(name) {
   const translates = model.endpoints.includes("translate");
   $("translate-panel").hidden = !translates;
   if (translates) setUpTranslation(model);
-  setStatus(generates ? "Press Generate." : "Draw or upload an image, then press Translate.");
+
+  const writes = model.endpoints.includes("sentences");
+  $("sentences-panel").hidden = !writes;
+  $("between-panel").hidden = true;
+  if (writes) setUpSentences(model);
+
+  const predicts = model.endpoints.includes("predict");
+  $("video-panel").hidden = !predicts;
+  if (predicts) setUpVideo(model);
+
+  setStatus(generates ? "Press Generate." : translates ?
+    "Draw or upload an image, then press Translate." : writes ?
+      "Press Sample, or Interpolate between two sentences." :
+      "Choose a test video and press Predict.");
   $("images").replaceChildren();
 }
 
@@ -468,6 +592,21 @@ function wire() {
     if (event.target.files[0]) sketch.load(event.target.files[0]);
   });
   $("translate").addEventListener("click", () => run(translate, $("translate")));
+  $("temperature").addEventListener("input", () => {
+    $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
+  });
+  $("sentence-random").addEventListener("click", () => {
+    $("sentence-seed").value = Math.floor(Math.random() * MAX_SEED);
+    run(sampleSentences, $("sample-sentences"));
+  });
+  $("sample-sentences").addEventListener(
+    "click", () => run(sampleSentences, $("sample-sentences")));
+  $("interpolate").addEventListener("click", () => run(interpolateSentences, $("interpolate")));
+  $("video-random").addEventListener("click", () => {
+    $("video-index").value = Math.floor(Math.random() * (state.model.video.max_video + 1));
+    run(predict, $("predict"));
+  });
+  $("predict").addEventListener("click", () => run(predict, $("predict")));
 }
 
 async function start() {
