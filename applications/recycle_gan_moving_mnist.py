@@ -178,7 +178,9 @@ def publish_run(run_dir, repo):
                          f"--eval_videos {FLAGS.eval_videos}.")
     FLAGS.frame_size = run["frame_size"]
     keras.mixed_precision.set_global_policy("float32")
-    checkpoint = os.path.join(run_dir, "recycle_gan.keras")
+    # the origin serves the full model under the checkpoint's name
+    checkpoint = os.path.join(run_dir, f"{NAME}.keras")
+    shutil.copyfile(os.path.join(run_dir, "recycle_gan.keras"), checkpoint)
     model = keras.models.load_model(checkpoint)
     generator = publish.save_generator_weights(
         model, os.path.join(run_dir, f"{NAME}_generator.fp16.weights.h5"))

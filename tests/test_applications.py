@@ -596,7 +596,17 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
         if getattr(gan, "condition_kind", None) == "text":  # GAN-CLS: serve(z, captions)
             labels = np.array(publish.evaluation_captions(entry["dataset"], 6, 0)[0])
             condition = {"captions": labels}
-        if gan.family == "translation":  # serve(images): test images of the input domain
+        pad = kgz.datasets.info(entry["dataset"])["padding"]  # fashion_mnist_32: 2
+        shape = (6, 28 + 2 * pad, 28 + 2 * pad, 1)
+        if hasattr(gan, "translate_video"):  # video retargeting: serve(frames), per frame
+            from keras_gan_zoo.models.translation.video_gan import (downsample_frames,
+                                                                    frame_factor)
+            digits = next(iter(kgz.datasets.load(entry["dataset"], "test", batch_size=6,
+                                                 limit=6, num_frames=1)))[0][:, 0]
+            latents = downsample_frames(digits, frame_factor(
+                digits.shape[1], gan.image_shape[0])).numpy()
+            images, shape = gan.translate(latents), latents.shape
+        elif gan.family == "translation":  # serve(images): test images of the input domain
             from keras_gan_zoo.metrics import translation
             latents = translation.translation_test_data(
                 entry["dataset"], num_images=6,
@@ -610,8 +620,7 @@ def test_every_packaged_generator_loads_offline_and_its_export_serves_without_th
             latents = np.random.default_rng(1).standard_normal(
                 (6, gan.latent_dim)).astype("float32")
             images = gan.generate(6, latents=latents, **condition)
-        pad = kgz.datasets.info(entry["dataset"])["padding"]  # fashion_mnist_32: 2
-        assert images.shape == (6, 28 + 2 * pad, 28 + 2 * pad, 1)
+        assert images.shape == shape, name
         assert -1 <= images.min() and images.max() <= 1 and images.std() > 0.1, name
         export = gan.export_generator(str(tmp_path / name))
         np.save(tmp_path / f"{name}_z.npy", latents)
