@@ -32,6 +32,13 @@ per epoch, at most 20 epochs or `--max_minutes` per model, bf16 on a CPU with na
 `--frame_size 32` average-pools the 64x64 frames (training and evaluation) to a quarter
 of the pixels.
 
+Publishing a finished run as the pretrained checkpoint `recycle_gan_moving_mnist` (no
+training): `python applications/recycle_gan_moving_mnist.py --publish_only
+runs/recycle_gan_moving_mnist` writes the Recycle-GAN's generator file (both translators,
+float16 kernels), measures that file on the whole paired test split beside the input
+itself and the run's CycleGAN twin, and writes the registry record with the file and the
+figure into `--repo`; the card's prose is the author's.
+
 Smoke test (a few minutes on a shared CPU): `python applications/recycle_gan_moving_mnist.py
 --limit 16 --epochs 1 --batch_size 8 --base_filters 4 --predictor_filters 4 --num_blocks 1
 --eval_videos 4 --eval_frames 4 --figure_videos 2 --out runs/smoke_recycle`.
