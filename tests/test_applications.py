@@ -721,6 +721,56 @@ def _published_records(repo):
             for path in weights.glob("*.json")}
 
 
+def test_recycle_gan_recipe_publishes_a_retargeting_record(tmp_path, register, monkeypatch):
+    """The Recycle-GAN recipe with tiny settings (1 epoch of 16 clips, 4 filters, 16x16
+    frames, its twin), then `--publish_only`: the generator file and the figure land in a
+    copy of the repo, and the record (scored on the whole paired test split, its headline
+    the mean of both directions) registers and loads with load_generator."""
+    out = tmp_path / "run"
+    script = os.path.join(REPO, "applications", "recycle_gan_moving_mnist.py")
+    tiny = ["--eval_frames", "2", "--figure_videos", "2"]
+    train = [sys.executable, script, "--limit", "16", "--epochs", "1", "--batch_size", "8",
+             "--base_filters", "4", "--predictor_filters", "4", "--num_blocks", "1",
+             "--frame_size", "16", "--eval_videos", "8", "--precision", "fp32",
+             "--out", str(out), *tiny]
+    result = subprocess.run(train, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = json.loads((out / "metrics.json").read_text())
+    assert run["frame_size"] == 16 and set(run["models"]) == {"recycle_gan", "cycle_twin"}
+    repo = _repo_for_publish_run(tmp_path, "docs/models/recycle_gan.md")
+    publish = [sys.executable, script, "--publish_only", str(out), "--repo", str(repo), *tiny]
+    refused = subprocess.run(publish + ["--eval_videos", "8"], capture_output=True, text=True,
+                             timeout=300, cwd=tmp_path)
+    assert refused.returncode != 0 and "whole test split" in refused.stderr
+    published = subprocess.run(publish, capture_output=True, text=True, timeout=600,
+                               cwd=tmp_path)
+    assert published.returncode == 0, published.stderr[-3000:]
+    entry = _published_records(repo)["recycle_gan_moving_mnist"]
+    metrics = entry["metrics"]
+    assert (metrics["num_videos"], metrics["num_frames"], metrics["frame_size"]) == (1000, 2, 16)
+    assert set(metrics["directions"]) == {"a_to_b", "b_to_a"}
+    for scores in metrics["directions"].values():
+        assert set(scores) == {"model", "identity", "cycle_twin"}
+        assert {s["frames"] for s in scores.values()} == {2000}
+    for key in ("mask_iou", "psnr", "ssim"):
+        assert metrics[key] == pytest.approx(np.mean(
+            [s["model"][key] for s in metrics["directions"].values()]), abs=1e-4)
+    assert entry["recipe"].startswith("python applications/recycle_gan_moving_mnist.py")
+    assert "--out" not in entry["recipe"] and entry["training"]["epochs"] == 1
+    generator = entry["files"]["generator"]["file"]
+    assert (repo / "keras_gan_zoo/applications/weights" / generator).exists()
+    assert (repo / "docs/images/recycle_gan_moving_mnist_pretrained.png").exists()
+    shutil.copyfile(out / generator, tmp_path / generator)  # the origin of the registered copy
+    shutil.copyfile(out / entry["files"]["model"]["file"],
+                    tmp_path / entry["files"]["model"]["file"])
+    monkeypatch.setenv(download.ORIGIN_ENV, str(tmp_path))
+    register("recycle_test", {**entry, "files": {
+        kind: {**spec, "packaged": False} for kind, spec in entry["files"].items()}})
+    model = kgz.applications.load_generator("recycle_test")
+    video = np.random.default_rng(0).uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
+    assert model.translate_video(video, direction="b_to_a").shape == video.shape
+
+
 def test_recipe_runs_end_to_end_and_its_output_loads_as_a_pretrained_entry(
         tmp_path, register):
     """The ACGAN recipe (conditional: labelled batches, measurements hook) with tiny
