@@ -105,15 +105,30 @@ def assert_same_keras_files(a, b):
     return first
 
 
-def assert_same_updates(initial, first, second, rtol=1e-4):
-    """Two runs from the weights `initial` moved them alike: every difference between
-    their results is at most `rtol` times the largest update of the first run (lists of
-    arrays). Rounding differs between 1 and N replicas and training amplifies it with the
-    size of the steps; a wrong weighting of the replicas (1/N too much or too little)
-    moves the updates by a large fraction of themselves."""
-    largest = max_abs_diff(initial, first)
+def assert_same_updates(initial, first, second, rtol=1e-2):
+    """Two runs from the weights `initial` moved them alike (lists of arrays): their
+    integer variables (step counters, seed states) are equal, and every difference between
+    their float weights is at most `rtol` times the largest float update of the first run.
+
+    Rounding differs between 1 and N replicas and training amplifies it: an activation
+    near a ReLU kink that flips sign in one run changes a gradient by a step. Measured over
+    6 initializations of each translation tiny variant (2 SGD steps): at most 1.3e-6 of the
+    largest update for six of them, 5e-5 for cyclegan_tiny, 4.2e-3 for recycle_gan_tiny. A
+    wrong weighting of the replicas (1/N too much or too little) moves the updates by a
+    large fraction of themselves, far above `rtol` (checked: the same recycle_gan_tiny runs
+    with the replicas' steps doubled differ by about the whole update). Counters are left
+    out of the scale: a step counter's 2 was once the "largest update"."""
+    floats = [np.asarray(a).dtype.kind == "f" for a in initial]
+    for is_float, a, b in zip(floats, first, second):
+        if not is_float:
+            np.testing.assert_array_equal(a, b)
+
+    def only_floats(arrays):
+        return [a for a, is_float in zip(arrays, floats) if is_float]
+
+    largest = max_abs_diff(only_floats(initial), only_floats(first))
     assert largest > 0, "the first run did not move the weights"
-    differs = max_abs_diff(first, second)
+    differs = max_abs_diff(only_floats(first), only_floats(second))
     assert differs <= rtol * largest, (
         f"the runs differ by {differs:.3g}, over {rtol} x the largest update {largest:.3g}")
 
